@@ -1,0 +1,3 @@
+from energy_contracts.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every router: responses, paging, request bodies."""

@@ -1,0 +1,1 @@
+"""Buildings of a user."""

@@ -1,0 +1,1 @@
+"""Energy contracts and their prices."""

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from energy_contracts.db.base import Base, ExactDecimal, UTCDateTime, metadata, new_id, utcnow
+
+
+class EnergyContract(Base):
+    __tablename__ = "energy_contracts"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["org_id", "user_id"], ["users.org_id", "users.id"], ondelete="CASCADE"
+        ),
+        # MATCH SIMPLE: checked only when building_id is set; then the building must be
+        # this user's, and deleting the building deletes its contract.
+        ForeignKeyConstraint(
+            ["org_id", "user_id", "building_id"],
+            ["buildings.org_id", "buildings.user_id", "buildings.id"],
+            ondelete="CASCADE",
+        ),
+        # One contract per building ...
+        Index("uq_energy_contracts_org_id_building_id", "org_id", "building_id", unique=True),
+        # ... and one user-level contract per user.
+        Index(
+            "uq_energy_contracts_user_level",
+            "org_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("building_id IS NULL"),
+            postgresql_where=text("building_id IS NULL"),
+        ),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    building_id: Mapped[uuid.UUID | None] = mapped_column()
+    contract_type: Mapped[str] = mapped_column(String(16))
+    meter_id: Mapped[str | None] = mapped_column(String(19))
+    supplier: Mapped[str | None] = mapped_column(String(100))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    includes_external_components: Mapped[bool | None] = mapped_column(Boolean)
+    price_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    # Bumped on every change of the contract or its prices; the ETag and If-Match use it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Prices are bulk data: a Core table moved in arrays, never one ORM object per row.
+energy_prices = Table(
+    "energy_prices",
+    metadata,
+    Column("org_id", Uuid, primary_key=True),
+    Column("contract_id", Uuid, primary_key=True),
+    Column("ts", UTCDateTime, primary_key=True),
+    Column("price", ExactDecimal, nullable=False),
+    ForeignKeyConstraint(
+        ["org_id", "contract_id"],
+        ["energy_contracts.org_id", "energy_contracts.id"],
+        ondelete="CASCADE",
+    ),
+    sqlite_with_rowid=False,
+)
+
+PriceRow = tuple[datetime, Decimal]

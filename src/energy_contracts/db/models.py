@@ -1,0 +1,20 @@
+"""Imports every model so that ``metadata`` knows the whole schema (migration checks)."""
+
+from energy_contracts.auth.models import OAuthClient
+from energy_contracts.buildings.models import Building
+from energy_contracts.contracts.models import EnergyContract, energy_prices
+from energy_contracts.db.base import metadata
+from energy_contracts.idempotency.models import IdempotencyRecord
+from energy_contracts.orgs.models import Organisation
+from energy_contracts.users.models import User
+
+__all__ = [
+    "Building",
+    "EnergyContract",
+    "IdempotencyRecord",
+    "OAuthClient",
+    "Organisation",
+    "User",
+    "energy_prices",
+    "metadata",
+]

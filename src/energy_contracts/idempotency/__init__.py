@@ -1,0 +1,1 @@
+"""Idempotency keys: safe retries of writes (SPEC §7)."""

@@ -1,0 +1,122 @@
+"""Configuration, read once from ``ENERGY_CONTRACTS_*`` environment variables.
+
+Bad configuration stops start-up with a message naming the variable: a service that starts
+with a half-understood configuration fails later, in a worse place.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "ENERGY_CONTRACTS_"
+DEFAULT_DATA_DIR = Path("var")
+
+
+class ConfigurationError(Exception):
+    """Raised with a message an operator can act on (it names the variable to fix)."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the URLs operators write (``postgresql://…``, ``sqlite:///…``) to async drivers."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("must look like postgresql://user@host:port/db or sqlite:///path")
+    base = scheme.split("+", 1)[0]
+    if base in ("postgresql", "postgres"):
+        return f"postgresql+asyncpg://{rest}"
+    if base == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    raise ValueError(f"unsupported database {scheme!r}: use postgresql:// or sqlite://")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    database_url: str = Field(
+        default="",
+        description="postgresql://user@host:port/db, or sqlite:///path. "
+        "Default: an embedded SQLite file in the data directory.",
+    )
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Embedded database and keys.")
+    token_lifetime_seconds: int = Field(default=3600, ge=60, le=86400)
+    token_issuer: str = Field(default="urn:energy-contracts", min_length=1)
+    token_audience: str = Field(default="urn:energy-contracts:partner-api", min_length=1)
+    signing_key: str | None = Field(
+        default=None, description="PEM private key (EC P-256) that signs access tokens."
+    )
+    signing_key_file: Path | None = Field(default=None, description="File holding that PEM.")
+    revocation_check_seconds: float = Field(
+        default=30,
+        ge=0,
+        le=60,
+        description="How long a process trusts that a token's client is not revoked.",
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_timeout_seconds: float = Field(
+        default=1.5, gt=0, le=60, description="Connect and pool-wait limit before answering 503."
+    )
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    shutdown_timeout_seconds: float = Field(default=30, ge=0, le=600)
+    token_rate_limit_per_minute: int = Field(
+        default=60, ge=1, description="Token requests per client id and minute."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str) -> str:
+        return normalise_database_url(value) if value else value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            path = (self.data_dir / "energy-contracts.db").resolve()
+            object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{path}")
+        if self.signing_key and self.signing_key_file:
+            raise ValueError(
+                "set ENERGY_CONTRACTS_SIGNING_KEY or ENERGY_CONTRACTS_SIGNING_KEY_FILE, not both"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @cached_property
+    def signing_key_path(self) -> Path:
+        """Where the key lives when it is not configured inline (generated on first start)."""
+        return self.signing_key_file or self.data_dir / "signing-key.pem"
+
+
+# Read by other parts (the API client, the test suite), not by the server.
+_OTHER_VARIABLES = frozenset({"CLIENT_ID", "CLIENT_SECRET", "API_URL", "TEST_POSTGRES"})
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise ConfigurationError naming the variable."""
+    known = {name.upper() for name in Settings.model_fields} | _OTHER_VARIABLES
+    unknown = sorted(
+        name
+        for name in os.environ
+        if name.startswith(ENV_PREFIX) and name.removeprefix(ENV_PREFIX) not in known
+    )
+    if unknown:
+        # A typo in a variable name would otherwise be silently ignored.
+        raise ConfigurationError(f"unknown variable(s): {', '.join(unknown)}")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            if error["loc"]:
+                name = ENV_PREFIX + "_".join(str(part) for part in error["loc"]).upper()
+                problems.append(f"{name}: {error['msg']}")
+            else:
+                problems.append(str(error["msg"]).removeprefix("Value error, "))
+        raise ConfigurationError("invalid configuration:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,71 @@
+"""Migrations: an empty database upgrades to head and back, and head matches the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from energy_contracts.db import migrate
+from energy_contracts.db.engine import create_engine
+from energy_contracts.db.models import metadata
+from energy_contracts.settings import Settings
+from tests.support.databases import postgres_server, sqlite_url
+from tests.support.fixtures import make_settings
+
+TABLES = {
+    "alembic_version",
+    "organisations",
+    "oauth_clients",
+    "users",
+    "buildings",
+    "energy_contracts",
+    "energy_prices",
+    "idempotency_keys",
+}
+
+
+async def _tables(settings: Settings) -> set[str]:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def _schema_differences(settings: Settings) -> list[object]:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda c: compare_metadata(MigrationContext.configure(c), metadata)
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_empty_database_to_head_and_back(
+    backend: str, tmp_path: Path, signing_key_file: Path
+) -> None:
+    if backend == "sqlite":
+        url, server = sqlite_url(tmp_path), None
+    else:
+        server = postgres_server()
+        assert server is not None
+        url = server.create_database()
+    try:
+        settings = make_settings(url, signing_key_file)
+        assert await _tables(settings) == set()
+        await migrate.upgrade(settings)
+        assert await _tables(settings) == TABLES
+        assert await _schema_differences(settings) == []
+        await migrate.downgrade(settings)
+        assert await _tables(settings) == {"alembic_version"}
+        await migrate.upgrade(settings)
+        assert await _tables(settings) == TABLES
+    finally:
+        if server is not None:
+            server.drop_database(url)

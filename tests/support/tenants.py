@@ -1,0 +1,91 @@
+"""One-line test setup: an organisation with a client and a real access token."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
+from energy_contracts.auth import clients
+from energy_contracts.db.engine import Database
+from energy_contracts.orgs import service as orgs
+
+
+@dataclass
+class Tenant:
+    org_id: uuid.UUID
+    client_id: str
+    client_secret: str
+    token: str
+    currency: str
+    timezone: str
+    http: httpx.AsyncClient = field(repr=False)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def base(self) -> str:
+        """The organisation's API root, e.g. ``/api/partners/v2.0/org/<id>``."""
+        return f"/api/partners/v2.0/org/{self.org_id}"
+
+    async def get(self, path: str, **kwargs: object) -> httpx.Response:
+        return await self.http.get(self._url(path), headers=self.headers, **kwargs)  # type: ignore[arg-type]
+
+    async def post(self, path: str, **kwargs: object) -> httpx.Response:
+        return await self.http.post(self._url(path), headers=self.headers, **kwargs)  # type: ignore[arg-type]
+
+    async def put(self, path: str, **kwargs: object) -> httpx.Response:
+        return await self.http.put(self._url(path), headers=self.headers, **kwargs)  # type: ignore[arg-type]
+
+    async def delete(self, path: str, **kwargs: object) -> httpx.Response:
+        return await self.http.delete(self._url(path), headers=self.headers, **kwargs)  # type: ignore[arg-type]
+
+    def _url(self, path: str) -> str:
+        """Paths starting with '/' are absolute; others are relative to the org root."""
+        return path if path.startswith("/") else f"{self.base}/{path}" if path else self.base
+
+
+@dataclass
+class TenantFactory:
+    database: Database
+    http: httpx.AsyncClient
+
+    async def __call__(
+        self,
+        *,
+        currency: str = "EUR",
+        timezone: str = "Europe/Vienna",
+        scope: str = "read write",
+        name: str = "Test Org",
+    ) -> Tenant:
+        async with self.database.session() as session:
+            organisation = await orgs.create_organisation(
+                session, name=name, currency=currency, timezone=timezone
+            )
+            new = await clients.create_client(
+                session, org_id=organisation.id, scope=scope, name="tests"
+            )
+        token = await fetch_token(self.http, new.client.client_id, new.secret)
+        return Tenant(
+            org_id=organisation.id,
+            client_id=new.client.client_id,
+            client_secret=new.secret,
+            token=token,
+            currency=organisation.billing_currency,
+            timezone=organisation.timezone,
+            http=self.http,
+        )
+
+
+async def fetch_token(http: httpx.AsyncClient, client_id: str, secret: str) -> str:
+    response = await http.post(
+        "/oauth2/token/",
+        auth=(client_id, secret),
+        data={"grant_type": "client_credentials"},
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from energy_contracts import __version__
+from energy_contracts.api.openapi import install_openapi
 from energy_contracts.api.responses import JSON
 from energy_contracts.auth.dependencies import ClientStatusCache
 from energy_contracts.auth.keys import load_signing_key
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(health_router)
     app.include_router(api)
+    install_openapi(app)
     return app
 
 

@@ -24,7 +24,7 @@ from energy_contracts.users.models import User
 M = TypeVar("M")
 
 
-def scoped(model: type[M], org_id: uuid.UUID, **equal: Any) -> Select[tuple[M]]:
+def scoped(model: type[M], org_id: uuid.UUID, **equal: Any) -> Select[Any]:
     """``SELECT model WHERE org_id = :org AND <column> = :value ...``."""
     columns: Any = model
     conditions = [columns.org_id == org_id]

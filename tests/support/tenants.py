@@ -68,14 +68,27 @@ class TenantFactory:
             new = await clients.create_client(
                 session, org_id=organisation.id, scope=scope, name="tests"
             )
+        return await self._tenant(organisation.id, new, organisation.billing_currency, timezone)
+
+    async def another_client(self, tenant: Tenant, *, scope: str) -> Tenant:
+        """A second client of the same organisation, e.g. a read-only one."""
+        async with self.database.session() as session:
+            new = await clients.create_client(
+                session, org_id=tenant.org_id, scope=scope, name="tests"
+            )
+        return await self._tenant(tenant.org_id, new, tenant.currency, tenant.timezone)
+
+    async def _tenant(
+        self, org_id: uuid.UUID, new: clients.NewClient, currency: str, timezone: str
+    ) -> Tenant:
         token = await fetch_token(self.http, new.client.client_id, new.secret)
         return Tenant(
-            org_id=organisation.id,
+            org_id=org_id,
             client_id=new.client.client_id,
             client_secret=new.secret,
             token=token,
-            currency=organisation.billing_currency,
-            timezone=organisation.timezone,
+            currency=currency,
+            timezone=timezone,
             http=self.http,
         )
 

@@ -83,6 +83,19 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def _decimals_as_numbers(schema: Any) -> Any:
+    """msgspec documents Decimal as a string; our encoder writes it as an exact JSON number."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and schema.get("format") == "decimal":
+            return {key: value for key, value in schema.items() if key != "format"} | {
+                "type": "number"
+            }
+        return {key: _decimals_as_numbers(value) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_decimals_as_numbers(item) for item in schema]
+    return schema
+
+
 def install_openapi(app: FastAPI) -> None:
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -97,7 +110,7 @@ def install_openapi(app: FastAPI) -> None:
                 sorted(_registered, key=lambda t: getattr(t, "__name__", str(t))),
                 ref_template=REF_TEMPLATE,
             )
-            components.update(extra)
+            components.update(_decimals_as_numbers(extra))
             components["Problem"] = PROBLEM_SCHEMA
             app.openapi_schema = document
         return app.openapi_schema

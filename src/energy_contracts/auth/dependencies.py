@@ -61,12 +61,25 @@ async def _caller(
         if not await client_is_active(session, claims.org_id, claims.client_id):
             raise Unauthorized("The client of this access token is revoked.")
         status.remember_active(claims.org_id, claims.client_id)
-    needed = "read" if request.method in READ_ONLY_METHODS else "write"
+    needed = required_scope(request)
     if needed not in claims.scopes:
         raise Forbidden(f"This request needs the '{needed}' scope.")
     request.state.client_id = claims.client_id
     return CallerIdentity(claims.client_id, claims.org_id, claims.scopes)
 
+
+def required_scope(request: Request) -> str:
+    """``read`` for GET, ``write`` for writes — unless the route says otherwise: a question
+    asked with POST (e.g. the cost of a load profile) declares ``x-required-scope: read``."""
+    route = request.scope.get("route")
+    declared = (getattr(route, "openapi_extra", None) or {}).get(REQUIRED_SCOPE_KEY)
+    if declared:
+        return str(declared)
+    return "read" if request.method in READ_ONLY_METHODS else "write"
+
+
+REQUIRED_SCOPE_KEY = "x-required-scope"
+READ_QUERY: dict[str, str] = {REQUIRED_SCOPE_KEY: "read"}
 
 Caller = Annotated[CallerIdentity, Depends(_caller)]
 

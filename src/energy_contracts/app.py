@@ -15,12 +15,14 @@ from energy_contracts.auth.keys import load_signing_key
 from energy_contracts.auth.ratelimit import TokenRateLimiter
 from energy_contracts.auth.router import router as auth_router
 from energy_contracts.auth.tokens import TokenService
+from energy_contracts.buildings.router import router as buildings_router
 from energy_contracts.db.engine import Database
 from energy_contracts.errors import install_error_handlers
 from energy_contracts.health import router as health_router
 from energy_contracts.observability import RequestContextMiddleware, configure_logging
 from energy_contracts.orgs.router import router as orgs_router
 from energy_contracts.settings import Settings, load_settings
+from energy_contracts.users.router import router as users_router
 
 API_PREFIX = "/api/partners/v2.0"
 
@@ -66,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(orgs_router)
+    api.include_router(users_router)
+    api.include_router(buildings_router)
     app.include_router(auth_router)
     app.include_router(health_router)
     app.include_router(api)

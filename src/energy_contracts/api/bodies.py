@@ -33,7 +33,16 @@ def decode_json(body: bytes, type_: type[T]) -> T:
         result: T = decoder.decode(body)
         return result
     except msgspec.ValidationError as exc:
+        # msgspec checks types while it parses: a truncated body may fail on a type first.
+        _ensure_well_formed(body)
         raise Unprocessable(str(exc), errors=[validation_field_error(str(exc))]) from None
+    except msgspec.DecodeError:
+        raise BadRequest("The request body is not valid JSON.") from None
+
+
+def _ensure_well_formed(body: bytes) -> None:
+    try:
+        msgspec.json.decode(body)
     except msgspec.DecodeError:
         raise BadRequest("The request body is not valid JSON.") from None
 

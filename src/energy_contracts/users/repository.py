@@ -1,0 +1,78 @@
+"""Every query on users. Each one carries the organisation in its WHERE clause."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlalchemy import delete as sql_delete
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from energy_contracts.tenancy import find_scoped, scoped
+from energy_contracts.users.models import User
+
+PageKey = tuple[datetime, uuid.UUID]
+
+
+async def find_by_email_key(
+    session: AsyncSession, org_id: uuid.UUID, email_key: str
+) -> User | None:
+    return await find_scoped(session, User, org_id, email_key=email_key)
+
+
+async def find_by_external_id(
+    session: AsyncSession, org_id: uuid.UUID, external_user_id: str
+) -> User | None:
+    return await find_scoped(session, User, org_id, external_user_id=external_user_id)
+
+
+async def page(
+    session: AsyncSession, org_id: uuid.UUID, *, after: PageKey | None, limit: int
+) -> Sequence[User]:
+    """Up to ``limit`` users in (created_at, id) order, starting after the key ``after``."""
+    statement = scoped(User, org_id)
+    if after is not None:
+        created_at, user_id = after
+        statement = statement.where(
+            or_(
+                User.created_at > created_at,
+                and_(User.created_at == created_at, User.id > user_id),
+            )
+        )
+    result = await session.scalars(statement.order_by(User.created_at, User.id).limit(limit))
+    return result.all()
+
+
+async def insert(session: AsyncSession, user: User) -> None:
+    """INSERT in a savepoint: if a concurrent request took the email or external id, the
+    unique violation rolls back only the savepoint and the transaction stays usable."""
+    async with session.begin_nested():
+        session.add(user)
+        await session.flush()
+
+
+async def update(session: AsyncSession, user: User, changes: Mapping[str, Any]) -> bool:
+    """UPDATE in a savepoint, for the same reason as ``insert``; False if the user is gone
+    (deleted by a concurrent request). The primary key (org_id, id) is the WHERE clause, so
+    the organisation is part of it."""
+    try:
+        async with session.begin_nested():
+            for name, value in changes.items():
+                setattr(user, name, value)
+            await session.flush()
+    except StaleDataError:  # the UPDATE matched no row
+        return False
+    return True
+
+
+async def delete(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """True if the user was there. The foreign keys cascade to the user's buildings,
+    contracts and prices (SQLite enforces them: ``PRAGMA foreign_keys=ON``)."""
+    deleted = await session.scalar(
+        sql_delete(User).where(User.org_id == org_id, User.id == user_id).returning(User.id)
+    )
+    return deleted is not None

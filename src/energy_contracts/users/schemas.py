@@ -1,0 +1,123 @@
+"""Bodies of ``/org/{org_id}/users``: what the decoder accepts is what OpenAPI documents.
+
+Length and range rules live in the types (``msgspec.Meta``), so a violation is a 422 naming
+the field before any rule in the service runs. Rules a type cannot express — the shape of
+an email address, a country that exists — are checked by the service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+Email = Annotated[
+    str,
+    Meta(
+        max_length=254,
+        description="Unique in the organisation, compared case-insensitively; stored as given.",
+        examples=["jane.doe@example.com"],
+    ),
+]
+Role = Annotated[Literal["admin", "staff", "user"], Meta(description="Default `user`.")]
+ExternalUserId = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=100,
+        description="The partner's own id for the user; unique in the organisation.",
+        examples=["crm-4711"],
+    ),
+]
+Text100 = Annotated[str, Meta(max_length=100)]
+ZipCode = Annotated[str, Meta(max_length=20)]
+Country = Annotated[
+    str,
+    Meta(
+        min_length=2,
+        max_length=2,
+        description="ISO 3166-1 alpha-2, case-insensitive; returned upper-case.",
+        examples=["AT"],
+    ),
+]
+Latitude = Annotated[float, Meta(ge=-90, le=90)]
+Longitude = Annotated[float, Meta(ge=-180, le=180)]
+
+
+class UserCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    email: Email
+    role: Role = "user"
+    external_user_id: ExternalUserId | None = None
+    first_name: Text100 | None = None
+    last_name: Text100 | None = None
+    street_and_number: Text100 | None = None
+    street_add_info: Text100 | None = None
+    town: Text100 | None = None
+    zip_code: ZipCode | None = None
+    country: Country | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+
+class UserUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Partial update: an absent field stays; ``null`` clears an optional field."""
+
+    email: Email | UnsetType = UNSET
+    role: Role | UnsetType = UNSET
+    external_user_id: ExternalUserId | UnsetType | None = UNSET
+    first_name: Text100 | UnsetType | None = UNSET
+    last_name: Text100 | UnsetType | None = UNSET
+    street_and_number: Text100 | UnsetType | None = UNSET
+    street_add_info: Text100 | UnsetType | None = UNSET
+    town: Text100 | UnsetType | None = UNSET
+    zip_code: ZipCode | UnsetType | None = UNSET
+    country: Country | UnsetType | None = UNSET
+    latitude: Latitude | UnsetType | None = UNSET
+    longitude: Longitude | UnsetType | None = UNSET
+
+
+class UserOut(msgspec.Struct, kw_only=True):
+    """The user object (documentation of the response; handlers return plain dicts)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str
+    role: Literal["admin", "staff", "user"]
+    external_user_id: str | None
+    first_name: str | None
+    last_name: str | None
+    street_and_number: str | None
+    street_add_info: str | None
+    town: str | None
+    zip_code: str | None
+    country: str | None
+    latitude: float | None
+    longitude: float | None
+    created_at: datetime
+    updated_at: datetime
+
+
+USER_EXAMPLES = {
+    "minimal": {"email": "jane.doe@example.com"},
+    "full": {
+        "email": "jane.doe@example.com",
+        "role": "user",
+        "external_user_id": "crm-4711",
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "street_and_number": "Mariahilfer Straße 1",
+        "street_add_info": "Top 4",
+        "town": "Wien",
+        "zip_code": "1060",
+        "country": "AT",
+        "latitude": 48.1986,
+        "longitude": 16.3417,
+    },
+}
+
+USER_UPDATE_EXAMPLES = {
+    "move": {"town": "Graz", "zip_code": "8010", "latitude": None, "longitude": None},
+}

@@ -16,7 +16,9 @@ from energy_contracts.auth.ratelimit import TokenRateLimiter
 from energy_contracts.auth.router import router as auth_router
 from energy_contracts.auth.tokens import TokenService
 from energy_contracts.buildings.router import router as buildings_router
+from energy_contracts.contracts.router import router as contracts_router
 from energy_contracts.db.engine import Database
+from energy_contracts.effective.router import router as effective_router
 from energy_contracts.errors import install_error_handlers
 from energy_contracts.health import router as health_router
 from energy_contracts.observability import RequestContextMiddleware, configure_logging
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(orgs_router)
     api.include_router(users_router)
     api.include_router(buildings_router)
+    api.include_router(contracts_router)
+    api.include_router(effective_router)
     app.include_router(auth_router)
     app.include_router(health_router)
     app.include_router(api)

@@ -1,0 +1,235 @@
+"""Bulk price I/O: a price series moves as arrays, never as one ORM object per price.
+
+Writes upsert by timestamp and report exact counts. Callers hold the contract's row lock
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's writing requests run in BEGIN IMMEDIATE),
+so no other writer changes this contract's prices between the counting and the writing.
+
+PostgreSQL:
+- fast path: a batch wholly after the last stored price (the daily append of a spot feed)
+  is a plain binary ``COPY`` into ``energy_prices``: nothing to merge, everything is new;
+- otherwise one ``INSERT ... SELECT FROM unnest($ts[], $price[]) ON CONFLICT DO UPDATE``
+  whose ``RETURNING (xmax = 0)`` tells inserted rows from updated ones; rows whose value is
+  already stored are skipped by the ``WHERE ... IS DISTINCT FROM`` and count as unchanged.
+  ``unnest`` rather than a ``COPY`` into an ``ON COMMIT DROP`` staging table: the staging
+  table would get a new OID in every transaction, and asyncpg's per-connection cache of
+  prepared statements would then hold plans for a table that no longer exists.
+
+SQLite: one pre-read of the stored values at the batch's instants (``json_each``, so one
+parameter however long the batch), then one ``executemany`` of the rows that differ. Values
+are compared as the canonical text ``ExactDecimal`` stores, so ``0.20`` equals ``0.2``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from energy_contracts.contracts.models import PriceRow, energy_prices
+
+_PRICE_SCOPE_ERROR = "price writes must run inside the request's transaction"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteCounts:
+    received: int
+    inserted: int
+    updated: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.received - self.inserted - self.updated
+
+    @property
+    def changed(self) -> bool:
+        return self.inserted + self.updated > 0
+
+
+def price_scope(org_id: uuid.UUID, contract_id: uuid.UUID) -> list[ColumnElement[bool]]:
+    """The tenant scope of a contract's prices: organisation and contract in one WHERE."""
+    return [energy_prices.c.org_id == org_id, energy_prices.c.contract_id == contract_id]
+
+
+def _in_range(start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if start is not None:
+        conditions.append(energy_prices.c.ts >= start)
+    if end is not None:
+        conditions.append(energy_prices.c.ts < end)
+    return conditions
+
+
+async def read_prices(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    contract_id: uuid.UUID,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    after: datetime | None = None,
+    limit: int | None = None,
+) -> list[PriceRow]:
+    """Prices in ``[start, end)`` strictly after ``after``, ascending: one index range scan."""
+    conditions = price_scope(org_id, contract_id) + _in_range(start, end)
+    if after is not None:
+        conditions.append(energy_prices.c.ts > after)
+    statement = (
+        select(energy_prices.c.ts, energy_prices.c.price)
+        .where(*conditions)
+        .order_by(energy_prices.c.ts)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    result = await session.execute(statement)
+    return [(ts, price) for ts, price in result]
+
+
+async def prices_of_contracts(
+    session: AsyncSession, org_id: uuid.UUID, contract_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[PriceRow]]:
+    """Every price of several contracts in one query, ascending per contract."""
+    grouped: dict[uuid.UUID, list[PriceRow]] = {contract_id: [] for contract_id in contract_ids}
+    if not contract_ids:
+        return grouped
+    result = await session.execute(
+        select(energy_prices.c.contract_id, energy_prices.c.ts, energy_prices.c.price)
+        .where(energy_prices.c.org_id == org_id, energy_prices.c.contract_id.in_(contract_ids))
+        .order_by(energy_prices.c.contract_id, energy_prices.c.ts)
+    )
+    for contract_id, ts, price in result:
+        grouped[contract_id].append((ts, price))
+    return grouped
+
+
+async def last_price_instant(
+    session: AsyncSession, org_id: uuid.UUID, contract_id: uuid.UUID
+) -> datetime | None:
+    """The newest stored instant (a backward step on the primary key), or None."""
+    latest: datetime | None = await session.scalar(
+        select(func.max(energy_prices.c.ts)).where(*price_scope(org_id, contract_id))
+    )
+    return latest
+
+
+async def has_prices(session: AsyncSession, org_id: uuid.UUID, contract_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(energy_prices.c.ts).where(*price_scope(org_id, contract_id)).limit(1)
+    )
+    return found is not None
+
+
+async def delete_prices(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    contract_id: uuid.UUID,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+) -> int:
+    result = await session.execute(
+        delete(energy_prices).where(*price_scope(org_id, contract_id), *_in_range(start, end))
+    )
+    deleted: int = result.rowcount  # type: ignore[attr-defined]
+    return deleted
+
+
+async def upsert_prices(
+    session: AsyncSession, org_id: uuid.UUID, contract_id: uuid.UUID, rows: list[PriceRow]
+) -> WriteCounts:
+    """Store ``rows`` (validated, ascending, unique instants) by timestamp; exact counts."""
+    if not rows:
+        return WriteCounts(0, 0, 0)
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        return await _upsert_postgresql(session, connection, org_id, contract_id, rows)
+    return await _upsert_sqlite(connection, org_id, contract_id, rows)
+
+
+_MERGE_POSTGRESQL = """
+WITH written AS (
+    INSERT INTO energy_prices AS stored (org_id, contract_id, ts, price)
+    SELECT $1::uuid, $2::uuid, incoming.ts, incoming.price
+    FROM unnest($3::timestamptz[], $4::numeric[]) AS incoming (ts, price)
+    ON CONFLICT (org_id, contract_id, ts) DO UPDATE SET price = EXCLUDED.price
+    WHERE stored.price IS DISTINCT FROM EXCLUDED.price
+    RETURNING (stored.xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted) AS inserted,
+       count(*) FILTER (WHERE NOT inserted) AS updated
+FROM written
+"""
+
+
+async def _upsert_postgresql(
+    session: AsyncSession,
+    connection: AsyncConnection,
+    org_id: uuid.UUID,
+    contract_id: uuid.UUID,
+    rows: list[PriceRow],
+) -> WriteCounts:
+    latest = await last_price_instant(session, org_id, contract_id)
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    # The statement above began the transaction on this connection; COPY must join it.
+    if not driver.is_in_transaction():
+        raise RuntimeError(_PRICE_SCOPE_ERROR)
+    first_instant = rows[0][0]
+    if latest is None or latest < first_instant:
+        await driver.copy_records_to_table(
+            energy_prices.name,
+            records=[(org_id, contract_id, ts, price) for ts, price in rows],
+            columns=["org_id", "contract_id", "ts", "price"],
+        )
+        return WriteCounts(len(rows), len(rows), 0)
+    counts = await driver.fetchrow(
+        _MERGE_POSTGRESQL,
+        org_id,
+        contract_id,
+        [ts for ts, _ in rows],
+        [price for _, price in rows],
+    )
+    return WriteCounts(len(rows), int(counts["inserted"]), int(counts["updated"]))
+
+
+_STORED_AT_INSTANTS_SQLITE = (
+    "SELECT ts, price FROM energy_prices "
+    "WHERE org_id = ? AND contract_id = ? AND ts IN (SELECT value FROM json_each(?))"
+)
+_UPSERT_SQLITE = (
+    "INSERT INTO energy_prices (org_id, contract_id, ts, price) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (org_id, contract_id, ts) DO UPDATE SET price = excluded.price "
+    "WHERE energy_prices.price IS NOT excluded.price"
+)
+
+
+async def _upsert_sqlite(
+    connection: AsyncConnection, org_id: uuid.UUID, contract_id: uuid.UUID, rows: list[PriceRow]
+) -> WriteCounts:
+    # The columns' own bind processors make exactly the text the ORM stores and compares.
+    org = _bind(connection, "org_id")(org_id)
+    contract = _bind(connection, "contract_id")(contract_id)
+    as_ts, as_price = _bind(connection, "ts"), _bind(connection, "price")
+    incoming = [(as_ts(ts), as_price(price)) for ts, price in rows]
+    stored_rows = await connection.exec_driver_sql(
+        _STORED_AT_INSTANTS_SQLITE,
+        (org, contract, json.dumps([ts for ts, _ in incoming])),
+    )
+    found: list[Any] = list(stored_rows)
+    stored: dict[str, str] = {ts: price for ts, price in found}
+    to_write = [(org, contract, ts, price) for ts, price in incoming if stored.get(ts) != price]
+    if to_write:
+        await connection.exec_driver_sql(_UPSERT_SQLITE, to_write)
+    inserted = sum(1 for ts, _ in incoming if ts not in stored)
+    return WriteCounts(len(rows), inserted, len(to_write) - inserted)
+
+
+def _bind(connection: AsyncConnection, column: str) -> Callable[[Any], Any]:
+    dialect = connection.dialect
+    processor = energy_prices.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else (lambda value: value)

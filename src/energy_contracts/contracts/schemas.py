@@ -1,0 +1,207 @@
+"""Request and response bodies of energy contracts and their prices (SPEC §4, §5).
+
+Request Structs refuse unknown fields and default every optional field to ``UNSET``, so a
+partial update can tell "absent" from "null". The partner API's two spellings of a field
+(``energy_prices``/``energy_price``, ``building_id``/``building``) are both declared; the
+service refuses a body that sends both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from msgspec import UNSET, Meta, Raw, Struct, UnsetType
+
+MAX_PRICES_PER_REQUEST = 100_000
+
+CONTRACT_TYPES = ("spot_hourly", "monthly", "yearly")
+
+# The exact digits of a JSON number: decoded as raw text and turned into a Decimal by the
+# service, so that 0.1234567890123456789 is never rounded through a binary float.
+PriceNumber = Annotated[
+    Raw,
+    Meta(
+        extra_json_schema={
+            "type": "number",
+            "description": "Price per kWh in the contract's currency, a finite JSON number "
+            "(negative allowed); kept as the exact decimal sent. |price| < 1e9, at most 19 "
+            "decimal places.",
+            "examples": [0.2, -0.0123],
+        }
+    ),
+]
+# Parsed by the service with ``datetime.fromisoformat``: every ISO 8601 form Python reads
+# (``Z``, ``+01:00``, no seconds, a space for ``T``), and an offset is required.
+AwareDateTime = Annotated[
+    str,
+    Meta(
+        description="ISO 8601 instant with an offset (`Z` or `+01:00`); naive times are refused.",
+        examples=["2024-01-15T00:00:00+00:00"],
+        extra_json_schema={"format": "date-time"},
+    ),
+]
+
+
+class PriceIn(Struct, forbid_unknown_fields=True):
+    price: PriceNumber
+    timestamp: AwareDateTime
+
+
+PriceList = Annotated[
+    list[PriceIn],
+    Meta(
+        max_length=MAX_PRICES_PER_REQUEST,
+        description="Prices to upsert by timestamp (at most 100,000 per request).",
+    ),
+]
+ContractTypeText = Annotated[
+    str,
+    Meta(
+        description="`spot_hourly`, `monthly` or `yearly`; also accepted case-insensitively "
+        "with spaces or hyphens (`Spot Hourly`, `Yearly`, `spot-hourly`).",
+        examples=["spot_hourly", "Spot Hourly", "Yearly"],
+    ),
+]
+MeterId = Annotated[str, Meta(max_length=19, examples=["125328591095"])]
+Supplier = Annotated[str, Meta(max_length=100, examples=["Good Energy Company"])]
+CurrencyText = Annotated[
+    str,
+    Meta(
+        description="ISO 4217 code in circulation, case-insensitive; must equal the "
+        "organisation's billing currency.",
+        examples=["EUR"],
+    ),
+]
+IntervalMinutes = Annotated[
+    Literal[15, 30, 60],
+    Meta(
+        description="Length of one spot price in minutes (spot_hourly only; default 60). "
+        "Changeable only while the contract has no prices."
+    ),
+]
+
+
+class ContractIn(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """POST creates (``energy_contract_type`` required); PUT changes only the fields sent."""
+
+    energy_contract_type: ContractTypeText | UnsetType | None = UNSET
+    energy_prices: PriceList | UnsetType | None = UNSET
+    energy_price: Annotated[
+        PriceList | UnsetType | None, Meta(description="Alias of `energy_prices`.")
+    ] = UNSET
+    building_id: Annotated[
+        uuid.UUID | UnsetType | None,
+        Meta(description="A building of this user, or null for a user-level contract."),
+    ] = UNSET
+    building: Annotated[
+        uuid.UUID | UnsetType | None, Meta(description="Alias of `building_id`.")
+    ] = UNSET
+    meter_id: MeterId | UnsetType | None = UNSET
+    supplier: Supplier | UnsetType | None = UNSET
+    currency_energy_price: CurrencyText | UnsetType | None = UNSET
+    energy_price_includes_external_components: bool | UnsetType | None = UNSET
+    price_interval_minutes: IntervalMinutes | UnsetType | None = UNSET
+    owner: Annotated[
+        uuid.UUID | UnsetType,
+        Meta(description="Optional; must equal the user id of the path (never changes)."),
+    ] = UNSET
+
+
+class PricesIn(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """``PUT .../prices``: one of the two names, holding the prices to upsert."""
+
+    energy_prices: PriceList | UnsetType = UNSET
+    energy_price: Annotated[
+        PriceList | UnsetType, Meta(description="Alias of `energy_prices`.")
+    ] = UNSET
+
+
+class PriceOut(Struct):
+    price: Annotated[Decimal, Meta(extra_json_schema={"type": "number", "format": "decimal"})]
+    timestamp: Annotated[datetime, Meta(description="UTC.")]
+
+
+class ContractOut(Struct):
+    id: uuid.UUID
+    owner: uuid.UUID
+    building: uuid.UUID | None
+    energy_contract_type: Annotated[str, Meta(extra_json_schema={"enum": list(CONTRACT_TYPES)})]
+    energy_prices: Annotated[
+        list[PriceOut],
+        Meta(description="Every stored price, ascending; empty with `include_prices=false`."),
+    ]
+    meter_id: str | None
+    supplier: str | None
+    currency_energy_price: str | None
+    energy_price_includes_external_components: bool | None
+    price_interval_minutes: Annotated[
+        int | None, Meta(description="15, 30 or 60 for spot_hourly; null otherwise.")
+    ]
+    created_at: datetime
+    updated_at: datetime
+
+
+class PriceWriteSummary(Struct):
+    received: int
+    inserted: int
+    updated: int
+    unchanged: Annotated[int, Meta(description="Already stored with the same value.")]
+
+
+class PricesDeleted(Struct):
+    deleted: int
+
+
+def example_price(price: float, timestamp: str) -> dict[str, Any]:
+    return {"price": price, "timestamp": timestamp}
+
+
+CONTRACT_EXAMPLES: dict[str, Any] = {
+    "spot_hourly_building": {
+        "energy_contract_type": "spot_hourly",
+        "energy_prices": [],
+        "building_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+        "meter_id": "125328591095",
+        "supplier": "Dynamic Energy Co",
+        "currency_energy_price": "EUR",
+        "energy_price_includes_external_components": True,
+    },
+    "yearly_fixed_price": {
+        "energy_contract_type": "Yearly",
+        "supplier": "Good Energy Company",
+        "meter_id": "125328591095",
+        "energy_price": [example_price(0.25, "2024-01-01T00:00:00+00:00")],
+        "currency_energy_price": "EUR",
+        "energy_price_includes_external_components": True,
+    },
+    "spot_quarter_hourly": {
+        "energy_contract_type": "Spot Hourly",
+        "price_interval_minutes": 15,
+        "currency_energy_price": "EUR",
+        "energy_price_includes_external_components": False,
+        "energy_prices": [
+            example_price(0.15, "2025-10-01T00:00:00+02:00"),
+            example_price(0.14, "2025-10-01T00:15:00+02:00"),
+        ],
+    },
+}
+
+CONTRACT_UPDATE_EXAMPLES: dict[str, Any] = {
+    "update_energy_prices": {
+        "energy_price": [example_price(0.19, "2024-02-01T00:00:00+00:00")],
+    },
+    "change_supplier": {"supplier": "Good Energy Company", "meter_id": None},
+}
+
+PRICES_EXAMPLES: dict[str, Any] = {
+    "three_hours": {
+        "energy_prices": [
+            example_price(0.15, "2024-01-15T00:00:00+00:00"),
+            example_price(0.18, "2024-01-15T01:00:00+00:00"),
+            example_price(-0.02, "2024-01-15T02:00:00+00:00"),
+        ]
+    }
+}

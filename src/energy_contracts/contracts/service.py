@@ -1,0 +1,585 @@
+"""The rules of energy contracts (SPEC §4) and of writing their prices (SPEC §5, §7).
+
+Decisions where the SPEC is silent, so that a partner can rely on them:
+
+- ``price_interval_minutes`` and ``energy_contract_type`` cannot change while the contract
+  has stored prices: **409**, not 422. The request is well-formed; it conflicts with the
+  contract's state (stored prices were validated against the old grid and period). Delete the
+  prices (``DELETE .../prices``) first. Re-sending the current value is not a change.
+- For the same reason a spot_hourly contract with prices cannot move to a building in another
+  time zone (its grid is local time): 409.
+- ``currency_energy_price`` cannot be cleared (null) while prices are stored: 422.
+- ``price_interval_minutes`` null on a spot_hourly contract means the default, 60.
+- ``energy_prices`` null or ``[]`` writes no prices; prices are only ever upserted by a
+  contract write. ``DELETE .../prices`` removes them.
+- A building id that is unknown, another user's, or another organisation's is the same 422,
+  so the answer never tells them apart.
+- The ETag changes only when something changes: a PUT that re-sends stored values (fields or
+  prices) leaves the version (and ``updated_at``) alone.
+- ``If-Match`` is compared strongly (RFC 9110 §13.1.1): ``W/"3"`` never matches; ``*`` does.
+- ``DELETE .../prices``: an absent ``from``/``to`` is an open bound, so without both every
+  price is deleted (the collection's DELETE); ``to`` before ``from`` is a 422.
+- The organisation-wide list is ordered by contract id (its primary-key order: cheap keyset
+  paging); ``include_prices`` defaults to true there as everywhere.
+- Prices: |price| < 1e9 and at most 19 significant decimal places (see ``price_rules``);
+  timestamps are any ISO 8601 form ``datetime.fromisoformat`` reads, with an offset.
+
+Every write locks the contract row first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
+writers already hold the database lock from BEGIN IMMEDIATE), then checks If-Match, so the
+version check and the batch are atomic with respect to other writers. All validation happens
+before the first write, and the request's single transaction rolls back on any error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+from msgspec import UNSET, UnsetType
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from energy_contracts.api.paging import decode_cursor, encode_cursor
+from energy_contracts.buildings.models import Building
+from energy_contracts.codes import currency_code, zone
+from energy_contracts.contracts import prices, repository
+from energy_contracts.contracts.models import EnergyContract, PriceRow
+from energy_contracts.contracts.price_rules import Grid, contract_type, parse_prices
+from energy_contracts.contracts.prices import WriteCounts
+from energy_contracts.contracts.schemas import ContractIn, ContractOut, PriceIn, PriceOut, PricesIn
+from energy_contracts.db.base import new_id, utcnow
+from energy_contracts.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+)
+from energy_contracts.orgs.models import Organisation
+from energy_contracts.orgs.service import get_organisation
+from energy_contracts.users.models import User
+
+SPOT_HOURLY = "spot_hourly"
+DEFAULT_INTERVAL_MINUTES = 60
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ContractView:
+    contract: EnergyContract
+    prices: list[PriceRow]
+
+    @property
+    def etag(self) -> str:
+        return etag(self.contract.version)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def check_if_match(if_match: str | None, version: int) -> None:
+    """SPEC §7: a stale ETag is a 412; no header means the write is unconditional."""
+    if if_match is None:
+        return
+    current = etag(version)
+    offered = [tag.strip() for tag in if_match.split(",")]
+    if "*" in offered or current in offered:
+        return
+    raise PreconditionFailed(
+        f"The contract has changed since that ETag; its current ETag is {current}.",
+        headers={"ETag": current},
+    )
+
+
+def contract_out(view: ContractView, *, include_prices: bool = True) -> ContractOut:
+    contract = view.contract
+    return ContractOut(
+        id=contract.id,
+        owner=contract.user_id,
+        building=contract.building_id,
+        energy_contract_type=contract.contract_type,
+        energy_prices=prices_out(view.prices) if include_prices else [],
+        meter_id=contract.meter_id,
+        supplier=contract.supplier,
+        currency_energy_price=contract.currency,
+        energy_price_includes_external_components=contract.includes_external_components,
+        price_interval_minutes=contract.price_interval_minutes,
+        created_at=contract.created_at,
+        updated_at=contract.updated_at,
+    )
+
+
+def prices_out(rows: Sequence[PriceRow]) -> list[PriceOut]:
+    return [PriceOut(price=price, timestamp=ts) for ts, price in rows]
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+async def get_contract(
+    session: AsyncSession, user: User, contract_id: uuid.UUID, *, include_prices: bool
+) -> ContractView:
+    contract = await _contract(session, user, contract_id)
+    return await _view(session, contract, include_prices=include_prices)
+
+
+async def list_user_contracts(
+    session: AsyncSession, user: User, *, include_prices: bool
+) -> list[ContractView]:
+    contracts = await repository.contracts_of_user(session, user.org_id, user.id)
+    return await _views(session, user.org_id, contracts, include_prices=include_prices)
+
+
+async def list_organisation_contracts(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID | None,
+    building_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+    include_prices: bool,
+) -> tuple[list[ContractView], str | None]:
+    """One page ordered by contract id, and the cursor of the next page (None at the end)."""
+    after_id = decode_cursor(cursor, (uuid.UUID,))[0] if cursor else None
+    contracts = await repository.contracts_of_organisation(
+        session,
+        org_id,
+        user_id=user_id,
+        building_id=building_id,
+        after_id=after_id,
+        limit=limit + 1,
+    )
+    page = list(contracts[:limit])
+    next_cursor = encode_cursor([page[-1].id]) if len(contracts) > limit else None
+    return await _views(session, org_id, page, include_prices=include_prices), next_cursor
+
+
+async def price_page(
+    session: AsyncSession,
+    user: User,
+    contract_id: uuid.UUID,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[PriceRow], str | None, str]:
+    """Prices in ``[start, end)`` after the cursor; the next cursor; the contract's ETag."""
+    _check_range(start, end)
+    contract = await _contract(session, user, contract_id)
+    after: datetime | None = decode_cursor(cursor, (datetime,))[0] if cursor else None
+    if after is not None and after.tzinfo is None:  # hand-made: ours always carry UTC
+        raise Unprocessable.field("cursor", "is not a cursor this API returned")
+    rows = await prices.read_prices(
+        session, user.org_id, contract.id, start=start, end=end, after=after, limit=limit + 1
+    )
+    page = rows[:limit]
+    next_cursor = encode_cursor([page[-1][0]]) if len(rows) > limit else None
+    return page, next_cursor, etag(contract.version)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """A contract's writable state, compared before and after a write."""
+
+    contract_type: str
+    building_id: uuid.UUID | None
+    meter_id: str | None
+    supplier: str | None
+    currency: str | None
+    includes_external_components: bool | None
+    price_interval_minutes: int | None
+
+    @classmethod
+    def of(cls, contract: EnergyContract) -> _Fields:
+        return cls(**{f.name: getattr(contract, f.name) for f in fields(cls)})
+
+    def apply_to(self, contract: EnergyContract) -> None:
+        for f in fields(self):
+            setattr(contract, f.name, getattr(self, f.name))
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """A contract body resolved against the stored contract (or nothing, on create)."""
+
+    fields: _Fields
+    building: Building | None
+    prices_field: str
+    price_items: list[PriceIn]
+
+
+async def create_contract(session: AsyncSession, user: User, body: ContractIn) -> ContractView:
+    organisation = await get_organisation(session, user.org_id)
+    request = await _resolve(session, organisation, user.id, body, None)
+    rows = _valid_prices(request, organisation)
+    wanted = request.fields
+    existing = await repository.conflicting_contract_id(
+        session, user.org_id, user.id, wanted.building_id
+    )
+    if existing is not None:
+        raise _slot_taken(wanted.building_id, existing)
+    now = utcnow()
+    contract = EnergyContract(
+        org_id=user.org_id, id=new_id(), user_id=user.id, version=1, created_at=now, updated_at=now
+    )
+    wanted.apply_to(contract)
+    await _claim_slot(session, user, wanted.building_id, None, lambda: session.add(contract))
+    await prices.upsert_prices(session, user.org_id, contract.id, rows)
+    return ContractView(contract, rows)
+
+
+async def update_contract(
+    session: AsyncSession,
+    user: User,
+    contract_id: uuid.UUID,
+    body: ContractIn,
+    *,
+    if_match: str | None,
+    include_prices: bool,
+) -> ContractView:
+    contract = await _contract(session, user, contract_id, for_update=True)
+    check_if_match(if_match, contract.version)
+    organisation = await get_organisation(session, user.org_id)
+    before = _Fields.of(contract)
+    request = await _resolve(session, organisation, user.id, body, before)
+    after = request.fields
+    rows = _valid_prices(request, organisation)
+    if after != before and await prices.has_prices(session, user.org_id, contract.id):
+        await _check_change_keeps_prices_valid(session, organisation, user, before, request)
+    if after.building_id != before.building_id:
+        existing = await repository.conflicting_contract_id(
+            session, user.org_id, user.id, after.building_id, other_than=contract.id
+        )
+        if existing is not None:
+            raise _slot_taken(after.building_id, existing)
+    if after != before:
+        await _claim_slot(
+            session, user, after.building_id, contract.id, lambda: after.apply_to(contract)
+        )
+    counts = await prices.upsert_prices(session, user.org_id, contract.id, rows)
+    if after != before or counts.changed:
+        await _bump_version(session, contract)
+    return await _view(session, contract, include_prices=include_prices)
+
+
+async def delete_contract(
+    session: AsyncSession, user: User, contract_id: uuid.UUID, *, if_match: str | None
+) -> None:
+    contract = await _contract(session, user, contract_id, for_update=True)
+    check_if_match(if_match, contract.version)
+    await repository.delete_contract(session, contract)
+
+
+async def write_prices(
+    session: AsyncSession,
+    user: User,
+    contract_id: uuid.UUID,
+    body: PricesIn,
+    *,
+    if_match: str | None,
+) -> tuple[WriteCounts, str]:
+    """``PUT .../prices``: upsert by timestamp; the counts and the contract's new ETag."""
+    errors: list[FieldError] = []
+    field, items = _one_of(body, "energy_prices", "energy_price", errors)
+    if not errors and isinstance(items, UnsetType):
+        errors.append(FieldError("energy_prices", "required"))
+    if errors:
+        raise _invalid(errors)
+    assert isinstance(items, list)
+    contract = await _contract(session, user, contract_id, for_update=True)
+    check_if_match(if_match, contract.version)
+    if items and contract.currency is None:
+        raise Unprocessable.field(
+            "currency_energy_price",
+            "is not set on the contract; set it (PUT the contract) before sending prices",
+        )
+    organisation = await get_organisation(session, user.org_id)
+    timezone = await _timezone_of(session, organisation, user, contract.building_id)
+    rows = parse_prices(items, field, _grid(_Fields.of(contract), timezone))
+    counts = await prices.upsert_prices(session, user.org_id, contract.id, rows)
+    if counts.changed:
+        await _bump_version(session, contract)
+    return counts, etag(contract.version)
+
+
+async def delete_prices(
+    session: AsyncSession,
+    user: User,
+    contract_id: uuid.UUID,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    if_match: str | None,
+) -> tuple[int, str]:
+    """``DELETE .../prices``: the prices in ``[start, end)``; an absent bound is open."""
+    _check_range(start, end)
+    contract = await _contract(session, user, contract_id, for_update=True)
+    check_if_match(if_match, contract.version)
+    deleted = await prices.delete_prices(session, user.org_id, contract.id, start=start, end=end)
+    if deleted:
+        await _bump_version(session, contract)
+    return deleted, etag(contract.version)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+async def _contract(
+    session: AsyncSession, user: User, contract_id: uuid.UUID, *, for_update: bool = False
+) -> EnergyContract:
+    contract = await repository.find_contract(
+        session, user.org_id, user.id, contract_id, for_update=for_update
+    )
+    if contract is None:
+        raise NotFound("No such energy contract.")
+    return contract
+
+
+async def _view(
+    session: AsyncSession, contract: EnergyContract, *, include_prices: bool
+) -> ContractView:
+    # Read after the contract row: the ETag is never newer than the prices shown with it.
+    rows = await prices.read_prices(session, contract.org_id, contract.id) if include_prices else []
+    return ContractView(contract, rows)
+
+
+async def _views(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    contracts: Sequence[EnergyContract],
+    *,
+    include_prices: bool,
+) -> list[ContractView]:
+    ids = [contract.id for contract in contracts]
+    grouped = await prices.prices_of_contracts(session, org_id, ids) if include_prices else {}
+    return [ContractView(contract, grouped.get(contract.id, [])) for contract in contracts]
+
+
+async def _bump_version(session: AsyncSession, contract: EnergyContract) -> None:
+    contract.version += 1
+    contract.updated_at = utcnow()
+    await session.flush()
+
+
+async def _claim_slot(
+    session: AsyncSession,
+    user: User,
+    building_id: uuid.UUID | None,
+    contract_id: uuid.UUID | None,
+    change: Callable[[], None],
+) -> None:
+    """Apply ``change`` and flush it in a savepoint: the unique indexes are the backstop for
+    a concurrent writer that passed the same pre-check, and their violation is a 409."""
+    org_id, user_id = user.org_id, user.id
+    try:
+        async with session.begin_nested():
+            change()
+            await session.flush()
+    except IntegrityError:
+        existing = await repository.conflicting_contract_id(
+            session, org_id, user_id, building_id, other_than=contract_id
+        )
+        if existing is not None:
+            raise _slot_taken(building_id, existing) from None
+        if not await repository.user_exists(session, org_id, user_id):
+            raise NotFound("No such user.") from None
+        if building_id is not None and not await repository.find_building(
+            session, org_id, user_id, building_id
+        ):
+            raise _unknown_building("building_id") from None
+        raise
+
+
+def _slot_taken(building_id: uuid.UUID | None, existing: uuid.UUID) -> Conflict:
+    detail = (
+        "This building already has an energy contract; update that one instead."
+        if building_id is not None
+        else "This user already has a user-level energy contract; update that one instead."
+    )
+    return Conflict(detail, existing_contract_id=existing)
+
+
+def _unknown_building(field: str) -> Unprocessable:
+    return Unprocessable.field(field, "is not a building of this user")
+
+
+async def _resolve(
+    session: AsyncSession,
+    organisation: Organisation,
+    user_id: uuid.UUID,
+    body: ContractIn,
+    current: _Fields | None,
+) -> _Request:
+    """The contract's fields after this body, or one 422 naming every invalid field."""
+    errors: list[FieldError] = []
+    if not isinstance(body.owner, UnsetType) and body.owner != user_id:
+        errors.append(FieldError("owner", "must equal the user id of the path; it never changes"))
+
+    kind = current.contract_type if current else ""
+    if isinstance(body.energy_contract_type, UnsetType):
+        if current is None:
+            errors.append(FieldError("energy_contract_type", "required"))
+    elif body.energy_contract_type is None:
+        errors.append(FieldError("energy_contract_type", "must be spot_hourly, monthly or yearly"))
+    else:
+        normalised = contract_type(body.energy_contract_type)
+        if normalised is None:
+            errors.append(
+                FieldError("energy_contract_type", "must be spot_hourly, monthly or yearly")
+            )
+        kind = normalised or kind
+
+    building_field, sent_building = _one_of(body, "building_id", "building", errors)
+    building_id: uuid.UUID | None = sent_building
+    if isinstance(sent_building, UnsetType):
+        building_id = current.building_id if current else None
+    building = None
+    if building_id is not None:
+        building = await repository.find_building(session, organisation.id, user_id, building_id)
+        if building is None:
+            errors.extend(_unknown_building(building_field).errors)
+
+    currency = current.currency if current else None
+    sent_currency = body.currency_energy_price
+    if not isinstance(sent_currency, UnsetType):
+        currency = None if sent_currency is None else currency_code(sent_currency)
+        if sent_currency is not None and currency is None:
+            errors.append(
+                FieldError("currency_energy_price", "is not an ISO 4217 currency in circulation")
+            )
+        elif currency is not None and currency != organisation.billing_currency:
+            errors.append(
+                FieldError(
+                    "currency_energy_price",
+                    f"must be the organisation's billing currency, {organisation.billing_currency}",
+                )
+            )
+
+    interval = _interval(kind, body.price_interval_minutes, current, errors)
+
+    prices_field, sent_prices = _one_of(body, "energy_prices", "energy_price", errors)
+    items = sent_prices if isinstance(sent_prices, list) else []
+    if items and currency is None and not any(e.field == "currency_energy_price" for e in errors):
+        errors.append(FieldError("currency_energy_price", "is required when prices are sent"))
+
+    if errors:
+        raise _invalid(errors)
+    return _Request(
+        fields=_Fields(
+            contract_type=kind,
+            building_id=building_id,
+            meter_id=_keep(body.meter_id, current.meter_id if current else None),
+            supplier=_keep(body.supplier, current.supplier if current else None),
+            currency=currency,
+            includes_external_components=_keep(
+                body.energy_price_includes_external_components,
+                current.includes_external_components if current else None,
+            ),
+            price_interval_minutes=interval,
+        ),
+        building=building,
+        prices_field=prices_field,
+        price_items=items,
+    )
+
+
+def _interval(
+    kind: str, sent: int | UnsetType | None, current: _Fields | None, errors: list[FieldError]
+) -> int | None:
+    if kind != SPOT_HOURLY:
+        if kind and sent is not None and not isinstance(sent, UnsetType):
+            errors.append(
+                FieldError("price_interval_minutes", "applies to spot_hourly contracts only")
+            )
+        return None
+    if isinstance(sent, UnsetType):
+        stored = current.price_interval_minutes if current else None
+        return stored or DEFAULT_INTERVAL_MINUTES
+    return sent if sent is not None else DEFAULT_INTERVAL_MINUTES
+
+
+def _keep(sent: T | UnsetType, current: T) -> T:
+    return current if isinstance(sent, UnsetType) else sent
+
+
+def _one_of(body: Any, name: str, alias: str, errors: list[FieldError]) -> tuple[str, Any]:
+    """The field the client used among two spellings; both at once is a 422."""
+    value, other = getattr(body, name), getattr(body, alias)
+    if not isinstance(value, UnsetType) and not isinstance(other, UnsetType):
+        errors.append(FieldError(alias, f"is another name for `{name}`; send only one of them"))
+        return name, UNSET
+    return (alias, other) if not isinstance(other, UnsetType) else (name, value)
+
+
+def _valid_prices(request: _Request, organisation: Organisation) -> list[PriceRow]:
+    timezone = request.building.timezone if request.building else organisation.timezone
+    return parse_prices(request.price_items, request.prices_field, _grid(request.fields, timezone))
+
+
+def _grid(contract: _Fields, timezone: str) -> Grid | None:
+    if contract.contract_type != SPOT_HOURLY:
+        return None
+    return Grid(contract.price_interval_minutes or DEFAULT_INTERVAL_MINUTES, zone(timezone))
+
+
+async def _timezone_of(
+    session: AsyncSession, organisation: Organisation, user: User, building_id: uuid.UUID | None
+) -> str:
+    """The contract's time zone: its building's, else the organisation's."""
+    if building_id is None:
+        return organisation.timezone
+    building = await repository.find_building(session, user.org_id, user.id, building_id)
+    if building is None:  # the foreign key makes this impossible; never guess a zone
+        raise NotFound("No such building.")
+    return building.timezone
+
+
+async def _check_change_keeps_prices_valid(
+    session: AsyncSession,
+    organisation: Organisation,
+    user: User,
+    before: _Fields,
+    request: _Request,
+) -> None:
+    after = request.fields
+    if after.contract_type != before.contract_type:
+        raise Conflict(
+            f"The contract has prices for a {before.contract_type} contract; delete them "
+            f"(DELETE .../prices) before changing energy_contract_type."
+        )
+    if after.price_interval_minutes != before.price_interval_minutes:
+        raise Conflict(
+            f"The contract has prices on a {before.price_interval_minutes}-minute grid; delete "
+            "them (DELETE .../prices) before changing price_interval_minutes."
+        )
+    if after.currency is None:
+        raise Unprocessable.field(
+            "currency_energy_price", "cannot be cleared while the contract has prices"
+        )
+    if after.contract_type == SPOT_HOURLY and after.building_id != before.building_id:
+        old_zone = await _timezone_of(session, organisation, user, before.building_id)
+        new_zone = request.building.timezone if request.building else organisation.timezone
+        if old_zone != new_zone:
+            raise Conflict(
+                f"The contract's spot prices lie on the local grid of {old_zone}; moving it "
+                f"to {new_zone} needs its prices deleted first (DELETE .../prices)."
+            )
+
+
+def _check_range(start: datetime | None, end: datetime | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise Unprocessable.field("to", "must not be before `from`")
+
+
+def _invalid(errors: list[FieldError]) -> Unprocessable:
+    return Unprocessable("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)

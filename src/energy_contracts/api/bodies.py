@@ -9,6 +9,7 @@ decoder cannot drift apart.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
@@ -40,9 +41,13 @@ def decode_json(body: bytes, type_: type[T]) -> T:
         raise BadRequest("The request body is not valid JSON.") from None
 
 
+# Numbers as Decimal, so a value beyond float range is not mistaken for malformed JSON.
+_untyped = msgspec.json.Decoder(float_hook=Decimal)
+
+
 def _ensure_well_formed(body: bytes) -> None:
     try:
-        msgspec.json.decode(body)
+        _untyped.decode(body)
     except msgspec.DecodeError:
         raise BadRequest("The request body is not valid JSON.") from None
 

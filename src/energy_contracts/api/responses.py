@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 _encoder = msgspec.json.Encoder(decimal_format="number")
 
@@ -19,7 +19,10 @@ def encode_json(content: Any) -> bytes:
     return _encoder.encode(content)
 
 
-class JSON(Response):
+class JSON(JSONResponse):
+    """A ``JSONResponse`` (so that the OpenAPI document shows the route's JSON schema rather
+    than a string) rendered by msgspec."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -31,17 +32,21 @@ class Tenant:
         """The organisation's API root, e.g. ``/api/partners/v2.0/org/<id>``."""
         return f"/api/partners/v2.0/org/{self.org_id}"
 
-    async def get(self, path: str, **kwargs: object) -> httpx.Response:
-        return await self.http.get(self._url(path), headers=self.headers, **kwargs)  # type: ignore[arg-type]
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.get(self._url(path), **self._with_auth(kwargs))
 
-    async def post(self, path: str, **kwargs: object) -> httpx.Response:
-        return await self.http.post(self._url(path), headers=self.headers, **kwargs)  # type: ignore[arg-type]
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.post(self._url(path), **self._with_auth(kwargs))
 
-    async def put(self, path: str, **kwargs: object) -> httpx.Response:
-        return await self.http.put(self._url(path), headers=self.headers, **kwargs)  # type: ignore[arg-type]
+    async def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.put(self._url(path), **self._with_auth(kwargs))
 
-    async def delete(self, path: str, **kwargs: object) -> httpx.Response:
-        return await self.http.delete(self._url(path), headers=self.headers, **kwargs)  # type: ignore[arg-type]
+    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.delete(self._url(path), **self._with_auth(kwargs))
+
+    def _with_auth(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Extra headers are added to the token's ``Authorization`` header, not instead of it."""
+        return {**kwargs, "headers": {**self.headers, **kwargs.get("headers", {})}}
 
     def _url(self, path: str) -> str:
         """Paths starting with '/' are absolute; others are relative to the org root."""

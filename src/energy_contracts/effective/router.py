@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from energy_contracts import pricing
@@ -25,7 +25,6 @@ from energy_contracts.effective.schemas import (
     EffectivePrices,
 )
 from energy_contracts.errors import Unprocessable
-from energy_contracts.orgs.models import Organisation
 from energy_contracts.tenancy import ScopedBuilding, ScopedUser
 
 router = APIRouter(tags=["Effective prices"])
@@ -62,10 +61,17 @@ def _interval(value: int | None) -> int | None:
     return value
 
 
-async def _organisation(session: SessionDep, org_id: object) -> Organisation:
-    organisation = await session.get(Organisation, org_id)
-    assert organisation is not None  # the token's organisation exists (ScopedOrgId)
-    return organisation
+async def _building_pricing(building: ScopedBuilding, session: SessionDep) -> service.Pricing:
+    return await service.building_pricing(session, building)
+
+
+async def _user_pricing(user: ScopedUser, session: SessionDep) -> service.Pricing:
+    return await service.user_pricing(session, user)
+
+
+# What prices a building (its contract over the user's) or a user (the user-level contract).
+BuildingPricing = Annotated[service.Pricing, Depends(_building_pricing)]
+UserPricing = Annotated[service.Pricing, Depends(_user_pricing)]
 
 
 @router.get(
@@ -76,30 +82,16 @@ async def _organisation(session: SessionDep, org_id: object) -> Organisation:
     responses={200: json_response(EffectivePrices), **COMMON_PROBLEMS},
 )
 async def building_effective_prices(
-    building: ScopedBuilding,
+    subject: BuildingPricing,
     session: SessionDep,
     start: From = None,
     to: To = None,
     day: Day = None,
     interval: Interval = None,
 ) -> Response:
-    organisation = await _organisation(session, building.org_id)
-    subject = await service.building_pricing(
-        session,
-        org_id=building.org_id,
-        user_id=building.user_id,
-        building_id=building.id,
-        building_timezone=building.timezone,
-        org_timezone=organisation.timezone,
-    )
     begin, end = service.requested_range(start, to, day, subject.timezone)
     answer = await service.effective_prices(
-        session,
-        subject,
-        currency=organisation.billing_currency,
-        start=begin,
-        end=end,
-        interval=_interval(interval),
+        session, subject, start=begin, end=end, interval=_interval(interval)
     )
     return JSON(answer)
 
@@ -111,25 +103,16 @@ async def building_effective_prices(
     responses={200: json_response(EffectivePrices), **COMMON_PROBLEMS},
 )
 async def user_effective_prices(
-    user: ScopedUser,
+    subject: UserPricing,
     session: SessionDep,
     start: From = None,
     to: To = None,
     day: Day = None,
     interval: Interval = None,
 ) -> Response:
-    organisation = await _organisation(session, user.org_id)
-    subject = await service.user_pricing(
-        session, org_id=user.org_id, user_id=user.id, org_timezone=organisation.timezone
-    )
     begin, end = service.requested_range(start, to, day, subject.timezone)
     answer = await service.effective_prices(
-        session,
-        subject,
-        currency=organisation.billing_currency,
-        start=begin,
-        end=end,
-        interval=_interval(interval),
+        session, subject, start=begin, end=end, interval=_interval(interval)
     )
     return JSON(answer)
 
@@ -140,17 +123,8 @@ async def user_effective_prices(
     responses={200: json_response(EffectiveInterval), **COMMON_PROBLEMS},
 )
 async def building_current_price(
-    building: ScopedBuilding, session: SessionDep, interval: Interval = None
+    subject: BuildingPricing, session: SessionDep, interval: Interval = None
 ) -> Response:
-    organisation = await _organisation(session, building.org_id)
-    subject = await service.building_pricing(
-        session,
-        org_id=building.org_id,
-        user_id=building.user_id,
-        building_id=building.id,
-        building_timezone=building.timezone,
-        org_timezone=organisation.timezone,
-    )
     answer = await service.current_interval(
         session, subject, now=datetime.now(UTC), interval=_interval(interval)
     )
@@ -163,12 +137,8 @@ async def building_current_price(
     responses={200: json_response(EffectiveInterval), **COMMON_PROBLEMS},
 )
 async def user_current_price(
-    user: ScopedUser, session: SessionDep, interval: Interval = None
+    subject: UserPricing, session: SessionDep, interval: Interval = None
 ) -> Response:
-    organisation = await _organisation(session, user.org_id)
-    subject = await service.user_pricing(
-        session, org_id=user.org_id, user_id=user.id, org_timezone=organisation.timezone
-    )
     answer = await service.current_interval(
         session, subject, now=datetime.now(UTC), interval=_interval(interval)
     )
@@ -185,29 +155,19 @@ async def user_current_price(
     responses={200: json_response(CheapestWindow), **COMMON_PROBLEMS},
 )
 async def building_cheapest_window(
-    building: ScopedBuilding,
+    subject: BuildingPricing,
     session: SessionDep,
     minutes: Annotated[int, Query(description="Length of the load, in minutes.")],
     start: From = None,
     to: To = None,
     contiguous: Annotated[bool, Query(description="One window, or any cheapest slots.")] = True,
 ) -> Response:
-    organisation = await _organisation(session, building.org_id)
-    subject = await service.building_pricing(
-        session,
-        org_id=building.org_id,
-        user_id=building.user_id,
-        building_id=building.id,
-        building_timezone=building.timezone,
-        org_timezone=organisation.timezone,
-    )
     begin = start if start is not None else datetime.now(UTC)
     end = to if to is not None else begin + timedelta(hours=24)
     begin, end = service.checked_range(begin, end)
     answer = await service.cheapest_window(
         session,
         subject,
-        currency=organisation.billing_currency,
         start=begin,
         end=end,
         minutes=minutes,
@@ -242,23 +202,11 @@ async def building_cheapest_window(
     responses={200: json_response(CostAnswer), **problems(400, 401, 403, 404, 413, 422, 503)},
 )
 async def building_cost(
-    request: Request, building: ScopedBuilding, session: SessionDep
+    request: Request, subject: BuildingPricing, session: SessionDep
 ) -> Response:
     body = await decode_body(request, CostRequest)
     consumption = [_consumption(index, item) for index, item in enumerate(body.consumption)]
-    organisation = await _organisation(session, building.org_id)
-    subject = await service.building_pricing(
-        session,
-        org_id=building.org_id,
-        user_id=building.user_id,
-        building_id=building.id,
-        building_timezone=building.timezone,
-        org_timezone=organisation.timezone,
-    )
-    answer = await service.consumption_cost(
-        session, subject, currency=organisation.billing_currency, consumption=consumption
-    )
-    return JSON(answer)
+    return JSON(await service.consumption_cost(session, subject, consumption))
 
 
 def _consumption(index: int, item: ConsumptionIn) -> pricing.Consumption:

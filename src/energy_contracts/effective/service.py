@@ -19,12 +19,15 @@ from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts import pricing
+from energy_contracts.buildings.models import Building
 from energy_contracts.codes import zone
 from energy_contracts.contracts.models import EnergyContract
 from energy_contracts.contracts.repository import load_prices
 from energy_contracts.errors import Unprocessable
+from energy_contracts.orgs.models import Organisation
 from energy_contracts.pricing import ContractType, PriceEntry, PricingInputError, Segment
 from energy_contracts.tenancy import scoped
+from energy_contracts.users.models import User
 
 MAX_RANGE = timedelta(days=366)
 DEFAULT_SLOT_MINUTES = 60
@@ -55,10 +58,11 @@ class ApplicableContract:
 
 @dataclass(frozen=True, slots=True)
 class Pricing:
-    """The contracts that price one building (building first), and its clock."""
+    """The contracts that price one building (building first), its clock and currency."""
 
     contracts: list[ApplicableContract]
     timezone: ZoneInfo
+    currency: str
 
     async def curve(
         self, session: AsyncSession, start: datetime, end: datetime
@@ -87,43 +91,43 @@ class Pricing:
         return min((c.slot_minutes for c in self.contracts), default=DEFAULT_SLOT_MINUTES)
 
 
-async def building_pricing(
-    session: AsyncSession,
-    *,
-    org_id: uuid.UUID,
-    user_id: uuid.UUID,
-    building_id: uuid.UUID,
-    building_timezone: str,
-    org_timezone: str,
-) -> Pricing:
-    """The building's own contract and the user-level contract, in one indexed query."""
-    statement = scoped(EnergyContract, org_id, user_id=user_id).where(
-        or_(EnergyContract.building_id == building_id, EnergyContract.building_id.is_(None))
+async def building_pricing(session: AsyncSession, building: Building) -> Pricing:
+    """The building's own contract and the user-level contract, in one indexed query.
+    A user-level contract keeps the organisation's calendar; the building's clock rules
+    days and grids."""
+    organisation = await _organisation(session, building.org_id)
+    statement = scoped(EnergyContract, building.org_id, user_id=building.user_id).where(
+        or_(EnergyContract.building_id == building.id, EnergyContract.building_id.is_(None))
     )
     found = (await session.scalars(statement)).all()
     contracts = [
-        ApplicableContract(contract, "building", zone(building_timezone))
+        ApplicableContract(contract, "building", zone(building.timezone))
         for contract in found
         if contract.building_id is not None
     ] + [
-        ApplicableContract(contract, "user", zone(org_timezone))
+        ApplicableContract(contract, "user", zone(organisation.timezone))
         for contract in found
         if contract.building_id is None
     ]
-    return Pricing(contracts, zone(building_timezone))
+    return Pricing(contracts, zone(building.timezone), organisation.billing_currency)
 
 
-async def user_pricing(
-    session: AsyncSession, *, org_id: uuid.UUID, user_id: uuid.UUID, org_timezone: str
-) -> Pricing:
-    statement = scoped(EnergyContract, org_id, user_id=user_id).where(
+async def user_pricing(session: AsyncSession, user: User) -> Pricing:
+    """The user-level contract alone, on the organisation's clock."""
+    organisation = await _organisation(session, user.org_id)
+    statement = scoped(EnergyContract, user.org_id, user_id=user.id).where(
         EnergyContract.building_id.is_(None)
     )
     contract = await session.scalar(statement)
-    contracts = (
-        [] if contract is None else [ApplicableContract(contract, "user", zone(org_timezone))]
-    )
-    return Pricing(contracts, zone(org_timezone))
+    tz = zone(organisation.timezone)
+    contracts = [] if contract is None else [ApplicableContract(contract, "user", tz)]
+    return Pricing(contracts, tz, organisation.billing_currency)
+
+
+async def _organisation(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
+    organisation = await session.get(Organisation, org_id)
+    assert organisation is not None  # the caller's own organisation (ScopedOrgId) exists
+    return organisation
 
 
 def requested_range(
@@ -187,7 +191,6 @@ async def effective_prices(
     session: AsyncSession,
     subject: Pricing,
     *,
-    currency: str,
     start: datetime,
     end: datetime,
     interval: int | None,
@@ -200,7 +203,7 @@ async def effective_prices(
             else pricing.tile(curve, start, end)
         )
     return {
-        "currency": currency,
+        "currency": subject.currency,
         "from": start,
         "to": end,
         "timezone": subject.timezone.key,
@@ -230,7 +233,6 @@ async def cheapest_window(
     session: AsyncSession,
     subject: Pricing,
     *,
-    currency: str,
     start: datetime,
     end: datetime,
     minutes: int,
@@ -257,7 +259,7 @@ async def cheapest_window(
         "start": window.start,
         "end": window.end,
         "average_price": window.average_price,
-        "currency": currency,
+        "currency": subject.currency,
         "slots": [
             {"start": slot.start, "end": slot.end, "price": slot.price} for slot in window.slots
         ],
@@ -265,12 +267,9 @@ async def cheapest_window(
 
 
 async def consumption_cost(
-    session: AsyncSession,
-    subject: Pricing,
-    *,
-    currency: str,
-    consumption: Sequence[pricing.Consumption],
+    session: AsyncSession, subject: Pricing, consumption: Sequence[pricing.Consumption]
 ) -> dict[str, Any]:
+    currency = subject.currency
     if not consumption:
         return _cost_json(currency, Decimal(0), Decimal(0), Decimal(0), [])
     start = min(used.start for used in consumption)

@@ -21,6 +21,9 @@ from energy_contracts.db.engine import Database
 from energy_contracts.effective.router import router as effective_router
 from energy_contracts.errors import install_error_handlers
 from energy_contracts.health import router as health_router
+from energy_contracts.idempotency.middleware import IdempotencyMiddleware
+from energy_contracts.metrics import Metrics
+from energy_contracts.metrics import router as metrics_router
 from energy_contracts.observability import RequestContextMiddleware, configure_logging
 from energy_contracts.orgs.router import router as orgs_router
 from energy_contracts.settings import Settings, load_settings
@@ -42,11 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings)
     database = Database(settings)
     signing_key = load_signing_key(settings)
+    metrics = Metrics()
+    metrics.instrument_pool(database.engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         await database.dispose()
+        metrics.process_exiting()
 
     app = FastAPI(
         title="energy-contracts",
@@ -62,11 +68,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.signing_key = signing_key
     app.state.tokens = TokenService(settings, signing_key)
+    app.state.metrics = metrics
     app.state.client_status = ClientStatusCache(settings.revocation_check_seconds)
     app.state.token_rate_limiter = TokenRateLimiter(settings.token_rate_limit_per_minute)
 
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        database=database,
+        tokens=app.state.tokens,
+        api_prefix=API_PREFIX,
+        lease_seconds=settings.idempotency_lease_seconds,
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)  # outermost
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(orgs_router)
@@ -76,8 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(effective_router)
     app.include_router(auth_router)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(api)
-    install_openapi(app)
+    install_openapi(app, api_prefix=API_PREFIX)
     return app
 
 

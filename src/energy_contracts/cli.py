@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
+import shutil
+import signal
 import sys
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -21,6 +26,9 @@ from energy_contracts.auth.keys import load_signing_key, new_private_key_pem
 from energy_contracts.db import migrate as migrations
 from energy_contracts.db.engine import Database
 from energy_contracts.errors import ProblemError
+from energy_contracts.idempotency.store import purge_all_expired
+from energy_contracts.metrics import MULTIPROCESS_DIR_VARIABLE
+from energy_contracts.observability import configure_logging
 from energy_contracts.orgs import service as orgs
 from energy_contracts.settings import ConfigurationError, Settings, load_settings
 
@@ -32,9 +40,11 @@ app = typer.Typer(
 org_app = typer.Typer(help="Organisations (tenants).", no_args_is_help=True)
 client_app = typer.Typer(help="OAuth clients of an organisation.", no_args_is_help=True)
 key_app = typer.Typer(help="Access-token signing keys.", no_args_is_help=True)
+idempotency_app = typer.Typer(help="Stored Idempotency-Key answers.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(client_app, name="client")
 app.add_typer(key_app, name="key")
+app.add_typer(idempotency_app, name="idempotency")
 
 out = Console()
 err = Console(stderr=True)
@@ -110,20 +120,52 @@ def serve(
     except ConfigurationError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
+    metrics_dir = _prepare_metrics_directory(workers)
+    configure_logging(settings)  # uvicorn's own lines too (log_config=None below)
     asyncio.run(migrations.upgrade(settings))
     if settings.is_sqlite:
         _create_demo_organisation_once(settings, host, port)
-    uvicorn.run(
-        "energy_contracts.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
-        access_log=False,
-        log_level=settings.log_level,
-        proxy_headers=False,
-    )
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to die by it; a
+    # shutdown that was asked for and went well exits 0 instead.
+    signal.signal(signal.SIGTERM, _exit_after_graceful_shutdown)
+    try:
+        uvicorn.run(
+            "energy_contracts.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
+            access_log=False,
+            log_config=None,
+            log_level=settings.log_level,
+            proxy_headers=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _exit_after_graceful_shutdown(_signal: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _prepare_metrics_directory(workers: int) -> Path | None:
+    """Prometheus multiprocess mode for several workers: a directory they all write to,
+    empty at start (stale files would add a dead process's counts). Returns the directory
+    to remove at exit, if we made it."""
+    configured = os.environ.get(MULTIPROCESS_DIR_VARIABLE)
+    if configured:
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        return None
+    if workers == 1:
+        return None
+    made = Path(tempfile.mkdtemp(prefix="energy-contracts-metrics-"))
+    os.environ[MULTIPROCESS_DIR_VARIABLE] = str(made)  # inherited by the workers
+    return made
 
 
 def _create_demo_organisation_once(settings: Settings, host: str, port: int) -> None:
@@ -245,6 +287,25 @@ def key_generate(
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(new_private_key_pem())
     err.print(f"wrote {out_file}")
+
+
+@idempotency_app.command("purge")
+def idempotency_purge(as_json: JsonOption = False) -> None:
+    """Delete stored answers older than 24 hours (writes also remove some as they go)."""
+    settings = _settings()
+
+    async def purge() -> int:
+        database = Database(settings)
+        try:
+            return await purge_all_expired(database)
+        finally:
+            await database.dispose()
+
+    deleted = asyncio.run(purge())
+    if as_json:
+        _print_json({"deleted": deleted})
+    else:
+        err.print(f"deleted {deleted} expired idempotency key(s)")
 
 
 def main() -> None:

@@ -16,10 +16,14 @@ import msgspec
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
+
+from energy_contracts.db.engine import DatabaseUnavailableError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://energy-contracts.dev/problems/"
@@ -192,18 +196,34 @@ async def _on_validation_error(_request: Request, exc: Exception) -> Response:
     return problem_response(422, detail, slug="validation-error", errors=errors)
 
 
-async def _on_http_exception(_request: Request, exc: Exception) -> Response:
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    return problem_response(
-        exc.status_code, str(exc.detail), slug=slug, headers=exc.headers or None
-    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # The router names the methods of the one route it tried; RFC 9110 wants all of
+        # the path's (GET, PUT and DELETE of one path are separate routes).
+        headers["Allow"] = _allowed_methods(request)
+    return problem_response(exc.status_code, str(exc.detail), slug=slug, headers=headers or None)
 
 
-async def _on_database_unavailable(_request: Request, exc: Exception) -> Response:
-    if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not _is_connectivity(exc):
-        raise exc
-    log.warning("database_unavailable", error=type(exc).__name__)
+def _allowed_methods(request: Request) -> str:
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.matches(request.scope)[0] is not Match.NONE:
+            methods |= set(route.methods or ())
+    return ", ".join(sorted(methods))
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Only connection-level failures are a 503; see ``db.engine`` for how they are told
+    apart (a constraint violation, a syntax error or a bug is never "unavailable")."""
+    if isinstance(exc, DatabaseUnavailableError | PoolTimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def database_unavailable_response() -> Response:
     return problem_response(
         503,
         "The database is unavailable; retry later.",
@@ -212,22 +232,16 @@ async def _on_database_unavailable(_request: Request, exc: Exception) -> Respons
     )
 
 
-def _is_connectivity(exc: DBAPIError) -> bool:
-    if isinstance(exc, InterfaceError):
-        return True
-    original = exc.orig
-    return isinstance(original, OSError | ConnectionError) or "connect" in str(original).lower()
+async def _on_database_error(_request: Request, exc: Exception) -> Response:
+    if not is_database_unavailable(exc):
+        raise exc  # a bug or an unhandled constraint: a 500, never disguised as a 503
+    log.warning("database_unavailable", error=type(exc).__name__)
+    return database_unavailable_response()
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
-    for connectivity_error in (
-        OperationalError,
-        InterfaceError,
-        PoolTimeoutError,
-        ConnectionError,
-        TimeoutError,
-    ):
-        app.add_exception_handler(connectivity_error, _on_database_unavailable)
+    for database_error in (DBAPIError, PoolTimeoutError, DatabaseUnavailableError):
+        app.add_exception_handler(database_error, _on_database_error)

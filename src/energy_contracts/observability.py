@@ -1,19 +1,29 @@
-"""Request context: a request id on every response, one structured log line per request,
-and the body-size limit enforced before anything parses the body."""
+"""Request context: a request id on every response, one structured log line and the metrics
+per request, and the body-size limit enforced before anything parses the body.
+
+Logging: structlog renders every line — ours and the standard library's (uvicorn, alembic,
+asyncio, warnings) — as JSON when not on a terminal, readable on one. Secrets never reach a
+line: values under keys such as ``authorization`` or ``client_secret`` are replaced, and so
+is anything that looks like a JWT or a Bearer/Basic credential, wherever it appears.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from energy_contracts.errors import problem_response
+from energy_contracts.metrics import Metrics, RouteTemplates
 from energy_contracts.settings import Settings
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -21,36 +31,123 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 access_log = structlog.get_logger("energy_contracts.access")
 
+REDACTED = "[REDACTED]"
+_SENSITIVE_KEY = re.compile(
+    r"authorization|secret|passw|token|cookie|api[-_]?key|credential|signing[-_]?key", re.I
+)
+_SENSITIVE_TEXT = (
+    # A JWS compact serialisation: header.payload.signature, the header starting '{"'.
+    (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), REDACTED),
+    (re.compile(r"\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]+", re.I), rf"\1\2{REDACTED}"),
+    (
+        re.compile(
+            r"""((?:client_secret|access_token|refresh_token|password)["']?\s*[=:]\s*["']?)"""
+            r"""[^\s"'&,;}]+""",
+            re.I,
+        ),
+        rf"\1{REDACTED}",
+    ),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+     REDACTED),
+)  # fmt: skip
+_PLAIN = (int, float, bool, type(None))
+_OUR_HANDLER = "_energy_contracts_handler"
 
-def configure_logging(settings: Settings) -> None:
-    """JSON lines when not on a terminal (production), readable lines on a terminal."""
+
+def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Defence in depth: even a careless log call cannot write a secret."""
+    return {key: _redact_item(key, value) for key, value in event_dict.items()}
+
+
+def _redact_item(key: object, value: Any) -> Any:
+    if isinstance(key, str) and key != "event" and _SENSITIVE_KEY.search(key):
+        return REDACTED
+    return _redact_value(value)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        for pattern, replacement in _SENSITIVE_TEXT:
+            value = pattern.sub(replacement, value)
+        return value
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, Mapping):
+        return {key: _redact_item(key, item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redact_value(item) for item in value]
+    return _redact_value(str(value))
+
+
+def _add_process_id(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    event_dict["pid"] = os.getpid()
+    return event_dict
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """JSON lines when not on a terminal (production), readable lines on a terminal.
+    Everything goes to ``stream`` (standard error unless told otherwise)."""
+    stream = stream or sys.stderr
     use_json = settings.log_format == "json" or (
-        settings.log_format == "auto" and not sys.stderr.isatty()
+        settings.log_format == "auto" and not stream.isatty()
     )
     renderer: Any = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
     )
     level = logging.getLevelNamesMapping()[settings.log_level.upper()]
+    context: list[Processor] = [
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_process_id,
+    ]
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
+            *context,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        # Not cached: a reconfiguration (another app in the same process) takes effect for
+        # module-level loggers too; the cost is a dictionary lookup per line.
+        cache_logger_on_first_use=False,
     )
+    # One handler renders structlog's events and the standard library's records alike, so
+    # that every line has the same shape and passes the same redaction.
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=context,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact_secrets,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    setattr(handler, _OUR_HANDLER, True)
+    root = logging.getLogger()
+    for previous in [h for h in root.handlers if getattr(h, _OUR_HANDLER, False)]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(True)
 
 
 class RequestContextMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware): cheap on the hot path, and streams untouched."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
         self.app = app
+        self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.routes = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,16 +183,19 @@ class RequestContextMiddleware:
             if not response_started:
                 await self._too_large(scope, receive, send_with_request_id)
         finally:
-            route = scope.get("route")
+            duration = time.perf_counter() - started
+            route = self.routes.of(scope)
             access_log.info(
                 "request",
                 method=scope["method"],
-                route=getattr(route, "path", None) or "<unmatched>",
+                route=route,
                 status=status_code,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(duration * 1000, 2),
                 client_id=state.get("client_id"),
                 request_id=request_id,
             )
+            if self.metrics is not None:
+                self.metrics.observe_request(scope["method"], route, status_code, duration)
 
     def _limited(self, receive: Receive) -> Receive:
         received = 0

@@ -59,7 +59,24 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_timeout_seconds: float = Field(
-        default=1.5, gt=0, le=60, description="Connect and pool-wait limit before answering 503."
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Connect and pool-wait limit before answering 503 (with the 0.5 s "
+        "liveness check of a pooled connection, an unreachable database is a 503 within 2 s).",
+    )
+    db_statement_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=3600,
+        description="Longest a database statement may run; also bounds a half-open connection.",
+    )
+    idempotency_lease_seconds: float = Field(
+        default=60,
+        gt=0,
+        le=3600,
+        description="A write with an Idempotency-Key still marked running after this long is "
+        "presumed dead (its process crashed), and a retry with the same key may take over.",
     )
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

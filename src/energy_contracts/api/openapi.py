@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import msgspec
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from energy_contracts.errors import PROBLEM_CONTENT_TYPE
+from energy_contracts.idempotency.openapi import document_idempotency_key
 
 REF_TEMPLATE = "#/components/schemas/{name}"
 
@@ -96,7 +98,46 @@ def _decimals_as_numbers(schema: Any) -> Any:
     return schema
 
 
-def install_openapi(app: FastAPI) -> None:
+def _document_common_problems(document: dict[str, Any], api_prefix: str) -> None:
+    """The answers every operation of the API can give, whether or not its route lists them:
+    400 for malformed requests, 401/403 where a token is needed, 404 for the path's objects,
+    413 for bodies, 422 as problem+json (FastAPI would document its own validation shape,
+    which we never send), and 503 when the database is unavailable."""
+    problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in document.get("paths", {}).items():
+        if not path.startswith(api_prefix):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            validation = responses.get("422", {}).get("content", {})
+            if "application/json" in validation and PROBLEM_CONTENT_TYPE not in validation:
+                responses["422"]["content"] = problem
+            wanted = [400, 422, 503]
+            if operation.get("security"):
+                wanted += [401, 403]
+            if "{" in path:
+                wanted.append(404)
+            if "requestBody" in operation:
+                wanted.append(413)
+            for status, documented in problems(*wanted).items():
+                responses.setdefault(str(status), documented)
+    # Malformed HTTP (a broken Content-Length, say) never reaches the app: the HTTP server
+    # answers 400 in plain text, on any path.
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            malformed = operation.setdefault("responses", {}).setdefault(
+                "400", {"description": "Malformed request."}
+            )
+            malformed.setdefault("content", {}).setdefault(
+                "text/plain", {"schema": {"type": "string"}}
+            )
+    schemas = document.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" not in json.dumps(document.get("paths", {})):
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+
+
+def install_openapi(app: FastAPI, *, api_prefix: str | None = None) -> None:
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = get_openapi(
@@ -112,6 +153,9 @@ def install_openapi(app: FastAPI) -> None:
             )
             components.update(_decimals_as_numbers(extra))
             components["Problem"] = PROBLEM_SCHEMA
+            if api_prefix is not None:
+                _document_common_problems(document, api_prefix)
+                document_idempotency_key(document, api_prefix)
             app.openapi_schema = document
         return app.openapi_schema
 

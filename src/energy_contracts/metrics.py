@@ -1,0 +1,161 @@
+"""Prometheus metrics (SPEC §8): requests by route template and status, and the DB pool.
+
+Routes are labelled by their template (``/api/partners/v2.0/org/{org_id}``), never by the
+raw path, so the number of series stays bounded whatever clients send; requests that match
+no route share the label ``<unmatched>``.
+
+With several worker processes (``serve --workers N``), ``PROMETHEUS_MULTIPROC_DIR`` names a
+directory where every worker writes its values and ``/metrics`` — answered by any one
+worker — adds them up. ``serve`` sets it (a fresh directory) before the workers start.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.routing import iter_route_contexts
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import multiprocess as prometheus_multiprocess
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import ConnectionPoolEntry
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute
+from starlette.types import Scope
+
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+UNMATCHED_ROUTE = "<unmatched>"
+_CHECKED_OUT = "energy_contracts_metrics_checked_out"
+
+
+class RouteTemplates:
+    """The full template of the route that answered (``/api/partners/v2.0/org/{org_id}``).
+
+    ``scope["route"]`` is the route as its router declared it, without the prefixes it was
+    included under; the app's route contexts know the full path.
+    """
+
+    def __init__(self) -> None:
+        # By identity (routes are not hashable); the route is kept so its id stays unique.
+        self._templates: dict[int, tuple[BaseRoute, str]] = {}
+
+    def of(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is None:
+            return UNMATCHED_ROUTE
+        found = self._templates.get(id(route))
+        if found is None:
+            self._templates = _full_templates(scope["app"])  # routes were added
+            found = self._templates.get(id(route))
+        if found is not None:
+            return found[1]
+        path: str = getattr(route, "path", None) or UNMATCHED_ROUTE
+        return path
+
+
+def _full_templates(app: Any) -> dict[int, tuple[BaseRoute, str]]:
+    templates: dict[int, tuple[BaseRoute, str]] = {}
+    for context in iter_route_contexts(app.routes):
+        path = context.path_format or context.path
+        if path is not None:
+            templates.setdefault(id(context.original_route), (context.original_route, path))
+    return templates
+
+
+class Metrics:
+    """The metrics of one app. In a single process they live in the app's own registry
+    (so several apps in one test process do not collide); in multiprocess mode in files."""
+
+    def __init__(self) -> None:
+        self.multiprocess = MULTIPROCESS_DIR_VARIABLE in os.environ
+        self.registry: CollectorRegistry | None = (
+            None if self.multiprocess else CollectorRegistry(auto_describe=True)
+        )
+        labels = ("method", "route", "status")
+        self.requests = Counter(
+            "energy_contracts_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            labels,
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "energy_contracts_http_request_duration_seconds",
+            "Time to answer HTTP requests, by method, route template and status.",
+            labels,
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.pool_size = Gauge(
+            "energy_contracts_db_pool_size",
+            "Database connections each pool keeps open (sum over worker processes).",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.pool_checked_out = Gauge(
+            "energy_contracts_db_pool_checked_out",
+            "Database connections in use by requests (sum over worker processes).",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        labels = (method, route, str(status))
+        self.requests.labels(*labels).inc()
+        self.latency.labels(*labels).observe(seconds)
+
+    def instrument_pool(self, engine: AsyncEngine) -> None:
+        pool = engine.sync_engine.pool
+        size = getattr(pool, "size", None)
+        self.pool_size.set(size() if callable(size) else 0)
+
+        @event.listens_for(pool, "checkout")
+        def _checked_out(_dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+            # Only counted once every checkout listener (the liveness ping) has passed.
+            info = record.record_info
+            if info is not None:
+                info[_CHECKED_OUT] = True
+                self.pool_checked_out.inc()
+
+        @event.listens_for(pool, "checkin")
+        def _checked_in(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+            info = record.record_info
+            if info is not None and info.pop(_CHECKED_OUT, False):
+                self.pool_checked_out.dec()
+
+    def render(self) -> bytes:
+        if self.multiprocess:
+            registry = CollectorRegistry()
+            prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
+        assert self.registry is not None
+        return generate_latest(self.registry)
+
+    def process_exiting(self) -> None:
+        """Drop this process's pool gauges from the sums (the counters stay)."""
+        if self.multiprocess:
+            prometheus_multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+router = APIRouter(tags=["Operations"])
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    description="Request counts and latency histograms by route template and status, and "
+    "database pool use, in the Prometheus text format.",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+async def metrics(request: Request) -> Response:
+    collected: Metrics = request.app.state.metrics
+    return Response(collected.render(), media_type=CONTENT_TYPE_LATEST)

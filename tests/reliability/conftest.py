@@ -1,0 +1,35 @@
+"""Fixtures for the drills: a PostgreSQL database of their own, a signing key, credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from energy_contracts.auth.keys import new_private_key_pem
+from tests.conftest import IN_CI
+from tests.support.databases import postgres_server
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new PostgreSQL database for one drill, dropped afterwards."""
+    server = postgres_server()
+    if server is None:
+        if IN_CI:
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432")
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    path = tmp_path / "data" / "signing-key.pem"
+    path.parent.mkdir()
+    path.write_bytes(new_private_key_pem())
+    return path

@@ -26,6 +26,7 @@ from energy_contracts.auth.keys import load_signing_key, new_private_key_pem
 from energy_contracts.db import migrate as migrations
 from energy_contracts.db.engine import Database
 from energy_contracts.errors import ProblemError
+from energy_contracts.feeds_cli import prices_app
 from energy_contracts.idempotency.store import purge_all_expired
 from energy_contracts.metrics import MULTIPROCESS_DIR_VARIABLE
 from energy_contracts.observability import configure_logging
@@ -45,6 +46,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(client_app, name="client")
 app.add_typer(key_app, name="key")
 app.add_typer(idempotency_app, name="idempotency")
+app.add_typer(prices_app, name="prices")
 
 out = Console()
 err = Console(stderr=True)

@@ -1,0 +1,617 @@
+"""Every API method, declared once for both clients.
+
+A method here builds a flow (see ``_core``): which request(s) to send and how to read the
+answer. The ``@operation`` and ``@paged`` descriptors turn it into a plain method on
+``EnergyContractsClient`` and an ``async`` method on ``AsyncEnergyContractsClient``; the type
+checker sees the right signature and return type on each.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+)
+from datetime import date, datetime
+from itertools import islice
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Self,
+    TypeVar,
+    overload,
+)
+
+import httpx
+import msgspec
+
+from energy_contracts.client._core import (
+    NO_CONTENT,
+    Call,
+    ClientCore,
+    Flow,
+    decode_as,
+    encode,
+    page_of,
+    query_instant,
+)
+from energy_contracts.client.models import (
+    Building,
+    BuildingChanges,
+    CheapestWindow,
+    Consumption,
+    ConsumptionProfile,
+    ContractChanges,
+    Cost,
+    EffectiveInterval,
+    EffectivePrices,
+    EnergyContract,
+    NewBuilding,
+    NewContract,
+    NewUser,
+    Organisation,
+    Page,
+    Price,
+    PriceBatch,
+    PricesDeleted,
+    PriceWriteSummary,
+    User,
+    UserChanges,
+)
+
+if TYPE_CHECKING:
+    from energy_contracts.client._async import AsyncEnergyContractsClient
+    from energy_contracts.client._sync import EnergyContractsClient
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+Id = uuid.UUID | str
+
+# The server takes up to 100,000 prices per request (SPEC §5); 10,000 keeps each body near
+# half a megabyte, so a failed batch costs little to resend.
+DEFAULT_BATCH_SIZE = 10_000
+MAX_BATCH_SIZE = 100_000
+
+
+class operation(Generic[P, T]):
+    """An API method: runs to completion, sync or awaited, and returns its answer."""
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Flow[T]]) -> None:
+        self._build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, client: EnergyContractsClient, owner: type[Any]) -> Callable[P, T]: ...
+    @overload
+    def __get__(
+        self, client: AsyncEnergyContractsClient, owner: type[Any]
+    ) -> Callable[P, Coroutine[Any, Any, T]]: ...
+    def __get__(self, client: Any, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        build = self._build
+        if client.is_async:
+
+            @functools.wraps(build)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                return await client._run(build(client, *args, **kwargs))
+
+            return run_async
+
+        @functools.wraps(build)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            return client._run(build(client, *args, **kwargs))
+
+        return run
+
+
+class paged(Generic[P, T]):
+    """A list API method as an iterator over all items (async iterator on the async client),
+    fetching the next page when the previous one is used up."""
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Call[Page[T]]]) -> None:
+        self._build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(
+        self, client: EnergyContractsClient, owner: type[Any]
+    ) -> Callable[P, Iterator[T]]: ...
+    @overload
+    def __get__(
+        self, client: AsyncEnergyContractsClient, owner: type[Any]
+    ) -> Callable[P, AsyncIterator[T]]: ...
+    def __get__(self, client: Any, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        build = self._build
+
+        @functools.wraps(build)
+        def iterate(*args: Any, **kwargs: Any) -> Any:
+            return client._iterate(build(client, *args, **kwargs))
+
+        return iterate
+
+
+def _contract(response: httpx.Response) -> EnergyContract:
+    contract = _contract_decoder.decode(response.content)
+    etag = response.headers.get("etag")
+    return msgspec.structs.replace(contract, etag=etag) if etag else contract
+
+
+_contract_decoder = msgspec.json.Decoder(EnergyContract)
+
+
+def _params(**values: object) -> dict[str, str]:
+    """Query parameters, leaving out the ones not given; instants in UTC with ``Z``."""
+    params: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            params[name.rstrip("_")] = query_instant(value)
+        elif isinstance(value, bool):
+            params[name.rstrip("_")] = "true" if value else "false"
+        elif isinstance(value, date):
+            params[name.rstrip("_")] = value.isoformat()
+        else:
+            params[name.rstrip("_")] = str(value)
+    return params
+
+
+def _batches(prices: Iterable[Price], size: int) -> Iterator[list[Price]]:
+    iterator = iter(prices)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class ApiMethods:
+    """The methods both clients share; ``_core`` holds their configuration and token."""
+
+    is_async: ClassVar[bool]
+    _core: ClientCore
+
+    @property
+    def org_id(self) -> uuid.UUID:
+        """The organisation this client acts for: ``org_id=`` if given, else the one the
+        access token names (known after the first request)."""
+        return self._core.org_id
+
+    # -- organisation --
+
+    @operation
+    def get_organisation(self) -> Flow[Organisation]:
+        """The caller's organisation (``GET /org/{org_id}``)."""
+        return self._core.exchange(Call("GET", decode_as(Organisation), path=()))
+
+    # -- users --
+
+    @operation
+    def create_user(self, user: NewUser) -> Flow[User]:
+        """Register a user; a duplicate email or external id is a ``ConflictError``."""
+        return self._core.exchange(
+            Call("POST", decode_as(User), path=("users",), body=encode(user))
+        )
+
+    @operation
+    def get_user(self, user_id: Id) -> Flow[User]:
+        return self._core.exchange(Call("GET", decode_as(User), path=("users", str(user_id))))
+
+    @operation
+    def get_user_by_external_id(self, external_user_id: str) -> Flow[User]:
+        """The user with the partner's own id (``GET .../users/by-ext-id/{id}``)."""
+        return self._core.exchange(
+            Call("GET", decode_as(User), path=("users", "by-ext-id", external_user_id))
+        )
+
+    @operation
+    def list_users(
+        self, *, limit: int | None = None, cursor: str | None = None
+    ) -> Flow[Page[User]]:
+        """One page of users; ``page.next_cursor`` asks for the next. See ``iter_users``."""
+        return self._core.exchange(self._users_page(limit, cursor))
+
+    @paged
+    def iter_users(self, *, page_size: int | None = None) -> Call[Page[User]]:
+        """Every user of the organisation, page by page."""
+        return self._users_page(page_size, None)
+
+    def _users_page(self, limit: int | None, cursor: str | None) -> Call[Page[User]]:
+        return Call(
+            "GET", page_of(User), path=("users",), params=_params(limit=limit, cursor=cursor)
+        )
+
+    @operation
+    def update_user(self, user_id: Id, changes: UserChanges) -> Flow[User]:
+        """Change the fields ``changes`` names; ``None`` clears an optional field."""
+        return self._core.exchange(
+            Call("PUT", decode_as(User), path=("users", str(user_id)), body=encode(changes))
+        )
+
+    @operation
+    def delete_user(self, user_id: Id) -> Flow[None]:
+        """Delete the user with their buildings, contracts and prices."""
+        return self._core.exchange(Call("DELETE", NO_CONTENT, path=("users", str(user_id))))
+
+    # -- buildings --
+
+    @operation
+    def create_building(self, user_id: Id, building: NewBuilding) -> Flow[Building]:
+        return self._core.exchange(
+            Call(
+                "POST",
+                decode_as(Building),
+                path=("users", str(user_id), "buildings"),
+                body=encode(building),
+            )
+        )
+
+    @operation
+    def get_building(self, user_id: Id, building_id: Id) -> Flow[Building]:
+        return self._core.exchange(
+            Call("GET", decode_as(Building), path=_building_path(user_id, building_id))
+        )
+
+    @operation
+    def list_buildings(
+        self, user_id: Id, *, limit: int | None = None, cursor: str | None = None
+    ) -> Flow[Page[Building]]:
+        return self._core.exchange(self._buildings_page(user_id, limit, cursor))
+
+    @paged
+    def iter_buildings(self, user_id: Id, *, page_size: int | None = None) -> Call[Page[Building]]:
+        return self._buildings_page(user_id, page_size, None)
+
+    def _buildings_page(
+        self, user_id: Id, limit: int | None, cursor: str | None
+    ) -> Call[Page[Building]]:
+        return Call(
+            "GET",
+            page_of(Building),
+            path=("users", str(user_id), "buildings"),
+            params=_params(limit=limit, cursor=cursor),
+        )
+
+    @operation
+    def update_building(
+        self, user_id: Id, building_id: Id, changes: BuildingChanges
+    ) -> Flow[Building]:
+        return self._core.exchange(
+            Call(
+                "PUT",
+                decode_as(Building),
+                path=_building_path(user_id, building_id),
+                body=encode(changes),
+            )
+        )
+
+    @operation
+    def delete_building(self, user_id: Id, building_id: Id) -> Flow[None]:
+        """Delete the building and its contract."""
+        return self._core.exchange(
+            Call("DELETE", NO_CONTENT, path=_building_path(user_id, building_id))
+        )
+
+    # -- contracts --
+
+    @operation
+    def create_contract(self, user_id: Id, contract: NewContract) -> Flow[EnergyContract]:
+        """Register a contract; a second one for the same building (or a second user-level
+        one) is a ``ConflictError`` whose ``existing_contract_id`` names the first."""
+        return self._core.exchange(
+            Call("POST", _contract, path=_contracts_path(user_id), body=encode(contract))
+        )
+
+    @operation
+    def get_contract(
+        self, user_id: Id, contract_id: Id, *, include_prices: bool = True
+    ) -> Flow[EnergyContract]:
+        """The contract; ``include_prices=False`` leaves ``energy_prices`` empty (page the
+        prices with ``iter_prices`` instead). ``contract.etag`` is its version."""
+        return self._core.exchange(
+            Call(
+                "GET",
+                _contract,
+                path=_contract_path(user_id, contract_id),
+                params=_params(include_prices=None if include_prices else False),
+            )
+        )
+
+    @operation
+    def list_contracts(
+        self, user_id: Id, *, include_prices: bool = True
+    ) -> Flow[list[EnergyContract]]:
+        """The user's contracts (the user-level one and one per building)."""
+        return self._core.collect(
+            Call(
+                "GET",
+                page_of(EnergyContract),
+                path=_contracts_path(user_id),
+                params=_params(include_prices=None if include_prices else False),
+            )
+        )
+
+    @operation
+    def list_org_contracts(
+        self,
+        *,
+        user_id: Id | None = None,
+        building_id: Id | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Flow[Page[EnergyContract]]:
+        """One page of the organisation's contracts, optionally of one user or building."""
+        return self._core.exchange(self._org_contracts_page(user_id, building_id, limit, cursor))
+
+    @paged
+    def iter_org_contracts(
+        self,
+        *,
+        user_id: Id | None = None,
+        building_id: Id | None = None,
+        page_size: int | None = None,
+    ) -> Call[Page[EnergyContract]]:
+        return self._org_contracts_page(user_id, building_id, page_size, None)
+
+    def _org_contracts_page(
+        self, user_id: Id | None, building_id: Id | None, limit: int | None, cursor: str | None
+    ) -> Call[Page[EnergyContract]]:
+        return Call(
+            "GET",
+            page_of(EnergyContract),
+            path=("energy-contracts",),
+            params=_params(user_id=user_id, building_id=building_id, limit=limit, cursor=cursor),
+        )
+
+    @operation
+    def update_contract(
+        self, user_id: Id, contract_id: Id, changes: ContractChanges, *, if_match: str | None = None
+    ) -> Flow[EnergyContract]:
+        """Change what ``changes`` names. With ``if_match=contract.etag`` a concurrent change
+        since that version is a ``PreconditionFailedError`` instead of being overwritten."""
+        return self._core.exchange(
+            Call(
+                "PUT",
+                _contract,
+                path=_contract_path(user_id, contract_id),
+                body=encode(changes),
+                headers=_if_match(if_match),
+            )
+        )
+
+    @operation
+    def delete_contract(
+        self, user_id: Id, contract_id: Id, *, if_match: str | None = None
+    ) -> Flow[None]:
+        return self._core.exchange(
+            Call(
+                "DELETE",
+                NO_CONTENT,
+                path=_contract_path(user_id, contract_id),
+                headers=_if_match(if_match),
+            )
+        )
+
+    # -- prices --
+
+    @operation
+    def put_prices(
+        self,
+        user_id: Id,
+        contract_id: Id,
+        prices: Iterable[Price],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        on_batch: Callable[[PriceWriteSummary], None] | None = None,
+    ) -> Flow[PriceWriteSummary]:
+        """Upsert prices by timestamp, ``batch_size`` per request; the summed summary.
+
+        ``prices`` may be any iterable (a generator too): only one batch is held as a request
+        body at a time. Each batch is one atomic request with its own Idempotency-Key, so a
+        retried batch is never applied twice; a batch the server refuses raises, and the
+        batches before it stay stored. ``on_batch`` is called with each batch's summary.
+        """
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
+        return self._put_prices(user_id, contract_id, prices, batch_size, on_batch)
+
+    def _put_prices(
+        self,
+        user_id: Id,
+        contract_id: Id,
+        prices: Iterable[Price],
+        batch_size: int,
+        on_batch: Callable[[PriceWriteSummary], None] | None,
+    ) -> Flow[PriceWriteSummary]:
+        total = PriceWriteSummary.zero()
+        for batch in _batches(prices, batch_size):
+            summary = yield from self._core.exchange(
+                Call(
+                    "PUT",
+                    decode_as(PriceWriteSummary),
+                    path=(*_contract_path(user_id, contract_id), "prices"),
+                    body=encode(PriceBatch(batch)),
+                )
+            )
+            total += summary
+            if on_batch is not None:
+                on_batch(summary)
+        return total
+
+    @operation
+    def list_prices(
+        self,
+        user_id: Id,
+        contract_id: Id,
+        *,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Flow[Page[Price]]:
+        """One page of stored prices in ``[from_, to)``, ascending."""
+        return self._core.exchange(
+            self._prices_page(user_id, contract_id, from_, to, limit, cursor)
+        )
+
+    @paged
+    def iter_prices(
+        self,
+        user_id: Id,
+        contract_id: Id,
+        *,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        page_size: int | None = None,
+    ) -> Call[Page[Price]]:
+        """Every stored price in ``[from_, to)``, ascending, page by page."""
+        return self._prices_page(user_id, contract_id, from_, to, page_size, None)
+
+    def _prices_page(
+        self,
+        user_id: Id,
+        contract_id: Id,
+        from_: datetime | None,
+        to: datetime | None,
+        limit: int | None,
+        cursor: str | None,
+    ) -> Call[Page[Price]]:
+        return Call(
+            "GET",
+            page_of(Price),
+            path=(*_contract_path(user_id, contract_id), "prices"),
+            params=_params(from_=from_, to=to, limit=limit, cursor=cursor),
+        )
+
+    @operation
+    def delete_prices(
+        self,
+        user_id: Id,
+        contract_id: Id,
+        *,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+    ) -> Flow[int]:
+        """Delete the stored prices in ``[from_, to)``; how many were deleted."""
+        deleted = yield from self._core.exchange(
+            Call(
+                "DELETE",
+                decode_as(PricesDeleted),
+                path=(*_contract_path(user_id, contract_id), "prices"),
+                params=_params(from_=from_, to=to),
+            )
+        )
+        return deleted.deleted
+
+    # -- effective prices, cheapest windows, cost --
+
+    @operation
+    def effective_prices(
+        self,
+        user_id: Id,
+        building_id: Id | None = None,
+        *,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        day: date | None = None,
+        interval: int | None = None,
+    ) -> Flow[EffectivePrices]:
+        """What the building pays over ``[from_, to)`` (or the local ``day``): its own
+        contract where that knows the price, else the user-level contract. Without a
+        building, the user-level contract alone. ``interval`` (15, 30, 60) resamples."""
+        return self._core.exchange(
+            Call(
+                "GET",
+                decode_as(EffectivePrices),
+                path=_effective_path(user_id, building_id),
+                params=_params(from_=from_, to=to, day=day, interval=interval),
+            )
+        )
+
+    @operation
+    def current_effective_price(
+        self, user_id: Id, building_id: Id | None = None
+    ) -> Flow[EffectiveInterval]:
+        """The effective-price interval that contains now."""
+        return self._core.exchange(
+            Call(
+                "GET",
+                decode_as(EffectiveInterval),
+                path=(*_effective_path(user_id, building_id), "current"),
+            )
+        )
+
+    @operation
+    def cheapest_window(
+        self,
+        user_id: Id,
+        building_id: Id,
+        *,
+        minutes: int,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        contiguous: bool = True,
+    ) -> Flow[CheapestWindow]:
+        """The cheapest wholly priced ``minutes`` in ``[from_, to)`` (earliest on a tie; the
+        service's defaults are now and 24 hours later); ``contiguous=False`` picks the
+        cheapest grid slots adding up to ``minutes``."""
+        return self._core.exchange(
+            Call(
+                "GET",
+                decode_as(CheapestWindow),
+                path=(*_building_path(user_id, building_id), "cheapest-window"),
+                params=_params(minutes=minutes, from_=from_, to=to, contiguous=contiguous),
+            )
+        )
+
+    @operation
+    def cost(self, user_id: Id, building_id: Id, consumption: Iterable[Consumption]) -> Flow[Cost]:
+        """What a consumption profile costs; energy where no price is known is reported as
+        ``uncovered_kwh``, never priced at zero."""
+        return self._core.exchange(
+            Call(
+                "POST",
+                decode_as(Cost),
+                path=(*_building_path(user_id, building_id), "cost"),
+                body=encode(ConsumptionProfile(list(consumption))),
+                # A calculation, not a write: repeating it is harmless without a key.
+                idempotency_key=False,
+                repeatable=True,
+            )
+        )
+
+
+def _building_path(user_id: Id, building_id: Id) -> tuple[str, ...]:
+    return ("users", str(user_id), "buildings", str(building_id))
+
+
+def _contracts_path(user_id: Id) -> tuple[str, ...]:
+    return ("users", str(user_id), "energy-contracts")
+
+
+def _contract_path(user_id: Id, contract_id: Id) -> tuple[str, ...]:
+    return (*_contracts_path(user_id), str(contract_id))
+
+
+def _effective_path(user_id: Id, building_id: Id | None) -> tuple[str, ...]:
+    if building_id is None:
+        return ("users", str(user_id), "effective-prices")
+    return (*_building_path(user_id, building_id), "effective-prices")
+
+
+def _if_match(etag: str | None) -> dict[str, str]:
+    return {} if etag is None else {"If-Match": etag}

@@ -1,0 +1,74 @@
+"""Fixtures for the client tests: the async client wired to the real app in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from energy_contracts.client import AsyncEnergyContractsClient
+from tests.client.faults import FaultInjector
+from tests.support.tenants import Tenant, TenantFactory
+
+BASE_URL = "http://testserver"
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (the client decides token refreshes by it)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RecordedWaits(list[float]):
+    """An async ``sleep`` that records how long the client asked to wait, and returns at once."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+async def tenant(make_tenant: TenantFactory) -> Tenant:
+    return await make_tenant()
+
+
+@pytest.fixture
+def faults(app: FastAPI) -> FaultInjector:
+    return FaultInjector(app)
+
+
+@pytest.fixture
+def waits() -> RecordedWaits:
+    return RecordedWaits()
+
+
+ClientFactory = Callable[..., AsyncEnergyContractsClient]
+
+
+@pytest.fixture
+async def connect(faults: FaultInjector, waits: RecordedWaits) -> AsyncIterator[ClientFactory]:
+    """``connect(tenant, **options)``: an async client of the real app (behind ``faults``)."""
+    async with AsyncExitStack() as stack:
+
+        def factory(
+            tenant: Tenant,
+            *,
+            app: Any = None,
+            transport: httpx.AsyncBaseTransport | None = None,
+            **options: Any,
+        ) -> AsyncEnergyContractsClient:
+            http = httpx.AsyncClient(transport=transport or httpx.ASGITransport(app=app or faults))
+            stack.push_async_callback(http.aclose)
+            options.setdefault("sleep", waits)
+            return AsyncEnergyContractsClient(
+                BASE_URL, tenant.client_id, tenant.client_secret, http_client=http, **options
+            )
+
+        yield factory

@@ -1,0 +1,468 @@
+"""``energy-contracts prices import`` and the sync client against a running service.
+
+The service is started as an operator starts it (``energy-contracts serve`` in a subprocess on
+a free port), once on SQLite and once on PostgreSQL; the organisation and OAuth client are made
+with the CLI, the user, building and contract with the client; the import runs as a subprocess.
+Stored prices are read back through the API and compared exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from energy_contracts.auth.keys import new_private_key_pem
+from energy_contracts.client import (
+    ConflictError,
+    ContractChanges,
+    EnergyContract,
+    EnergyContractsClient,
+    NewBuilding,
+    NewContract,
+    NewUser,
+    PreconditionFailedError,
+    Price,
+    PriceWriteSummary,
+    ValidationError,
+)
+from tests.support.databases import postgres_server, sqlite_url
+
+FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.slow
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+# --- a running service ----------------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    url: str
+    env: dict[str, str]
+    client_id: str
+    client_secret: str
+
+    def cli(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "energy_contracts", *args],
+            capture_output=True,
+            text=True,
+            env={**self.env, **extra_env},
+            timeout=120,
+        )
+
+    def client(self) -> EnergyContractsClient:
+        return EnergyContractsClient(self.url, self.client_id, self.client_secret)
+
+    def import_prices(
+        self, file: Path, *args: str, credentials: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        extra = (
+            {
+                "ENERGY_CONTRACTS_API_URL": self.url,
+                "ENERGY_CONTRACTS_CLIENT_ID": self.client_id,
+                "ENERGY_CONTRACTS_CLIENT_SECRET": self.client_secret,
+            }
+            if credentials
+            else {}
+        )
+        return self.cli("prices", "import", str(file), *args, **extra)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the server did not become ready:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def service(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    directory = tmp_path_factory.mktemp(f"service-{backend}")
+    key_file = directory / "signing-key.pem"
+    key_file.write_bytes(new_private_key_pem())
+    server_db = postgres_server() if backend == "postgresql" else None
+    if backend == "postgresql" and server_db is None:
+        pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432")
+    database_url = server_db.create_database() if server_db else sqlite_url(directory)
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("ENERGY_CONTRACTS_")
+    }
+    env |= {
+        "ENERGY_CONTRACTS_DATABASE_URL": database_url,
+        "ENERGY_CONTRACTS_SIGNING_KEY_FILE": str(key_file),
+        "ENERGY_CONTRACTS_DATA_DIR": str(directory),
+        "ENERGY_CONTRACTS_LOG_FORMAT": "json",
+        "ENERGY_CONTRACTS_LOG_LEVEL": "warning",
+    }
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = directory / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "energy_contracts", "serve", "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        wait_until_ready(url, server, log)
+        bare = Service(url, env, "", "")
+        organisation = json.loads(
+            checked(bare.cli("org", "create", "--name", "Feeds", "--currency", "EUR",
+                             "--timezone", "Europe/Vienna", "--json")).stdout
+        )  # fmt: skip
+        client = json.loads(
+            checked(bare.cli("client", "create", "--org", organisation["id"], "--json")).stdout
+        )
+        yield Service(url, env, client["client_id"], client["client_secret"])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if server_db is not None:
+            server_db.drop_database(database_url)
+
+
+def checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@dataclass
+class Target:
+    user_id: uuid.UUID
+    contract: EnergyContract
+
+
+def make_contract(service: Service, **fields: Any) -> Target:
+    """A user with a building whose spot contract is ``fields``."""
+    with service.client() as api:
+        user = api.create_user(NewUser(email=f"feeds-{uuid.uuid4().hex[:10]}@example.com"))
+        building = api.create_building(user.id, NewBuilding(name="Home"))
+        contract = api.create_contract(
+            user.id,
+            NewContract(
+                energy_contract_type="spot_hourly",
+                building_id=building.id,
+                currency_energy_price="EUR",
+                **fields,
+            ),
+        )
+    return Target(user.id, contract)
+
+
+def stored_prices(service: Service, target: Target) -> list[Price]:
+    with service.client() as api:
+        return list(api.iter_prices(target.user_id, target.contract.id, page_size=7))
+
+
+def target_args(target: Target) -> list[str]:
+    return ["--user", str(target.user_id), "--contract", str(target.contract.id)]
+
+
+def summary(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    checked(result)
+    parsed: dict[str, Any] = json.loads(result.stdout, parse_float=Decimal)
+    return parsed
+
+
+# --- the import, per format -----------------------------------------------------------------
+
+ENTSOE_PT15M_A03 = [
+    # 95.50 EUR/MWh → 0.0955 EUR/kWh; positions 3-4 and 6-7 are omitted by A03 and repeat
+    # the point before them.
+    Price(Decimal("0.0955"), utc("2025-09-30T22:00:00Z")),
+    Price(Decimal("0.0971"), utc("2025-09-30T22:15:00Z")),
+    Price(Decimal("0.0971"), utc("2025-09-30T22:30:00Z")),
+    Price(Decimal("0.0971"), utc("2025-09-30T22:45:00Z")),
+    Price(Decimal("-0.00049"), utc("2025-09-30T23:00:00Z")),
+    Price(Decimal("-0.00049"), utc("2025-09-30T23:15:00Z")),
+    Price(Decimal("-0.00049"), utc("2025-09-30T23:30:00Z")),
+    Price(Decimal("0.10237"), utc("2025-09-30T23:45:00Z")),
+]
+
+
+def test_entsoe_day_ahead_quarter_hours(service: Service) -> None:
+    target = make_contract(service, price_interval_minutes=15)
+    file = FIXTURES / "entsoe_a44_pt15m_a03.xml"
+
+    result = summary(
+        service.import_prices(file, "--format", "entsoe", *target_args(target), "--batch-size",
+                              "3", "--json")
+    )  # fmt: skip
+
+    assert stored_prices(service, target) == ENTSOE_PT15M_A03
+    assert result == {
+        "contract_id": str(target.contract.id),
+        "currency": "EUR",
+        "count": 8,
+        "first_timestamp": "2025-09-30T22:00:00Z",
+        "last_timestamp": "2025-09-30T23:45:00Z",
+        "batches": 3,
+        "received": 8,
+        "inserted": 8,
+        "updated": 0,
+        "unchanged": 0,
+    }
+
+    again = summary(service.import_prices(file, "--format", "entsoe", *target_args(target),
+                                          "--json"))  # fmt: skip
+    assert (again["received"], again["inserted"], again["updated"], again["unchanged"]) == (
+        8, 0, 0, 8,
+    )  # fmt: skip
+
+
+def test_awattar_as_end_customer_prices(service: Service) -> None:
+    target = make_contract(service, energy_price_includes_external_components=True)
+
+    result = service.import_prices(
+        FIXTURES / "awattar_marketdata.json", "--format", "awattar", *target_args(target),
+        "--charges", "0.12", "--tax", "0.20",
+    )  # fmt: skip
+
+    checked(result)
+    assert result.stdout.strip() == (
+        f"imported 4 prices into contract {target.contract.id}: 4 inserted, 0 updated, 0 unchanged"
+    )
+    # (spot + 0.12) × 1.20, spot = EUR/MWh ÷ 1000
+    assert stored_prices(service, target) == [
+        Price(Decimal("0.2586"), utc("2024-01-15T00:00:00Z")),  # (0.0955 + 0.12) × 1.2
+        Price(Decimal("0.14016"), utc("2024-01-15T01:00:00Z")),  # (-0.0032 + 0.12) × 1.2
+        Price(Decimal("0.144"), utc("2024-01-15T02:00:00Z")),  # (0 + 0.12) × 1.2
+        Price(Decimal("0.288096"), utc("2024-01-15T03:00:00Z")),  # (0.12008 + 0.12) × 1.2
+    ]
+
+
+def test_csv_local_times_over_a_25_hour_day(service: Service) -> None:
+    target = make_contract(service)
+
+    result = summary(
+        service.import_prices(
+            FIXTURES / "vienna_2024-10-27_25h_mwh.csv", "--format", "csv", *target_args(target),
+            "--timestamp-column", "Zeit", "--price-column", "Preis (EUR/MWh)", "--unit", "mwh",
+            "--delimiter", ";", "--decimal-comma", "--timezone", "Europe/Vienna",
+            "--resolve-ambiguous-by-order", "--json",
+        )
+    )  # fmt: skip
+
+    assert result["inserted"] == 25
+    expected = [
+        ("2024-10-26T22:00:00Z", "0.0851"),  # 00:00 CEST
+        ("2024-10-26T23:00:00Z", "0.08055"),
+        ("2024-10-27T00:00:00Z", "0.07802"),  # 02:00 CEST, the first 02:00
+        ("2024-10-27T01:00:00Z", "0.0764"),  # 02:00 CET, the repeated hour
+        ("2024-10-27T02:00:00Z", "0.075"),  # 03:00 CET
+        ("2024-10-27T03:00:00Z", "0.07499"),
+        ("2024-10-27T04:00:00Z", "0.07931"),
+        ("2024-10-27T05:00:00Z", "0.09247"),
+        ("2024-10-27T06:00:00Z", "0.11005"),
+        ("2024-10-27T07:00:00Z", "0.1218"),
+        ("2024-10-27T08:00:00Z", "0.10433"),
+        ("2024-10-27T09:00:00Z", "0.08812"),
+        ("2024-10-27T10:00:00Z", "0.064"),
+        ("2024-10-27T11:00:00Z", "-0.00125"),
+        ("2024-10-27T12:00:00Z", "-0.00501"),
+        ("2024-10-27T13:00:00Z", "0.01277"),
+        ("2024-10-27T14:00:00Z", "0.0689"),
+        ("2024-10-27T15:00:00Z", "0.09999"),
+        ("2024-10-27T16:00:00Z", "0.13142"),
+        ("2024-10-27T17:00:00Z", "0.14206"),
+        ("2024-10-27T18:00:00Z", "0.12575"),
+        ("2024-10-27T19:00:00Z", "0.10418"),
+        ("2024-10-27T20:00:00Z", "0.0955"),
+        ("2024-10-27T21:00:00Z", "0.09003"),
+        ("2024-10-27T22:00:00Z", "0.0846"),  # 23:00 CET
+    ]
+    assert stored_prices(service, target) == [
+        Price(Decimal(price), utc(instant)) for instant, price in expected
+    ]
+
+
+# --- what is refused, and what a dry run does -----------------------------------------------
+
+
+def test_a_dry_run_sends_nothing(service: Service) -> None:
+    target = make_contract(service, price_interval_minutes=15)
+
+    # No credentials and a URL where nothing listens: a dry run must not need either.
+    result = summary(
+        service.import_prices(
+            FIXTURES / "entsoe_a44_pt15m_a03.xml", "--format", "entsoe", *target_args(target),
+            "--dry-run", "--json", "--api-url", "http://127.0.0.1:9", credentials=False,
+        )
+    )  # fmt: skip
+
+    assert result == {
+        "dry_run": True,
+        "count": 8,
+        "currency": "EUR",
+        "interval_minutes": 15,
+        "first_timestamp": "2025-09-30T22:00:00Z",
+        "last_timestamp": "2025-09-30T23:45:00Z",
+        "min_price": Decimal("-0.00049"),
+        "max_price": Decimal("0.10237"),
+        "batches": 1,
+        "sample": [
+            {"timestamp": price.timestamp.isoformat().replace("+00:00", "Z"), "price": price.price}
+            for price in ENTSOE_PT15M_A03[:5]
+        ],
+    }
+    assert stored_prices(service, target) == []
+
+
+def test_a_currency_other_than_the_contracts_stops_before_sending(
+    service: Service, tmp_path: Path
+) -> None:
+    target = make_contract(service, price_interval_minutes=15)
+    in_gbp = tmp_path / "gbp.xml"
+    in_gbp.write_text(
+        (FIXTURES / "entsoe_a44_pt15m_a03.xml")
+        .read_text()
+        .replace("<currency_Unit.name>EUR<", "<currency_Unit.name>GBP<")
+    )
+
+    result = service.import_prices(in_gbp, "--format", "entsoe", *target_args(target))
+
+    assert result.returncode == 1
+    assert "the file's prices are in GBP" in result.stderr
+    assert "priced in EUR; nothing was sent" in result.stderr
+    assert result.stdout == ""
+    assert stored_prices(service, target) == []
+    with service.client() as api:
+        after = api.get_contract(target.user_id, target.contract.id)
+    assert after.etag == target.contract.etag  # not even an empty write happened
+
+
+def test_quarter_hours_into_an_hourly_contract_are_refused(service: Service) -> None:
+    target = make_contract(service)  # price_interval_minutes defaults to 60
+
+    result = service.import_prices(
+        FIXTURES / "entsoe_a44_pt15m_a03.xml", "--format", "entsoe", *target_args(target)
+    )
+
+    assert result.returncode == 1
+    assert "15-minute prices" in result.stderr
+    assert "60-minute" in result.stderr
+    assert stored_prices(service, target) == []
+
+
+def test_a_refused_batch_names_the_field_and_what_was_stored(
+    service: Service, tmp_path: Path
+) -> None:
+    target = make_contract(service)
+    file = tmp_path / "prices.csv"
+    file.write_text(
+        "timestamp,price\n"
+        "2024-01-15T00:00:00Z,0.10\n"
+        "2024-01-15T01:00:00Z,0.11\n"
+        "2024-01-15T02:00:00Z,0.12\n"
+        "2024-01-15T02:30:00Z,0.13\n"  # off the contract's hourly grid
+    )
+
+    result = service.import_prices(
+        file, "--format", "csv", "--unit", "kwh", *target_args(target), "--batch-size", "2"
+    )
+
+    assert result.returncode == 1
+    assert "422" in result.stderr
+    assert "energy_prices[1].timestamp" in result.stderr
+    assert "2 of 4 prices were stored before the failure" in result.stderr
+    assert stored_prices(service, target) == [
+        Price(Decimal("0.10"), utc("2024-01-15T00:00:00Z")),
+        Price(Decimal("0.11"), utc("2024-01-15T01:00:00Z")),
+    ]
+
+
+def test_missing_credentials_are_a_usage_error(service: Service) -> None:
+    target = make_contract(service)
+
+    result = service.import_prices(
+        FIXTURES / "awattar_marketdata.json", "--format", "awattar", *target_args(target),
+        credentials=False,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert "ENERGY_CONTRACTS_CLIENT_ID" in result.stderr
+
+
+# --- the sync client against the running service --------------------------------------------
+
+
+def test_sync_client_prices_paging_and_typed_errors(service: Service) -> None:
+    target = make_contract(service)
+    prices = [
+        Price(Decimal(f"0.{index:02d}5"), utc(f"2024-03-01T{index:02d}:00:00+00:00"))
+        for index in range(10)
+    ]
+    batches: list[PriceWriteSummary] = []
+
+    with service.client() as api:
+        written = api.put_prices(
+            target.user_id, target.contract.id, prices, batch_size=4, on_batch=batches.append
+        )
+        window = list(
+            api.iter_prices(target.user_id, target.contract.id,
+                            from_=utc("2024-03-01T02:00:00Z"), to=utc("2024-03-01T07:00:00Z"),
+                            page_size=2)
+        )  # fmt: skip
+        deleted = api.delete_prices(
+            target.user_id, target.contract.id, from_=utc("2024-03-01T08:00:00Z")
+        )
+        with pytest.raises(ConflictError) as second:
+            api.create_contract(
+                target.user_id,
+                NewContract(energy_contract_type="monthly", building_id=target.contract.building),
+            )
+        with pytest.raises(PreconditionFailedError):
+            api.update_contract(
+                target.user_id, target.contract.id, ContractChanges(supplier="Stale"),
+                if_match=target.contract.etag,  # the prices written since made it stale
+            )  # fmt: skip
+        with pytest.raises(ValidationError) as invalid:
+            api.put_prices(
+                target.user_id,
+                target.contract.id,
+                [Price(Decimal("0.1"), utc("2024-03-01T00:30:00Z"))],
+            )
+        remaining = api.get_contract(target.user_id, target.contract.id)
+
+    assert written == PriceWriteSummary(received=10, inserted=10, updated=0, unchanged=0)
+    assert [batch.received for batch in batches] == [4, 4, 2]
+    assert window == prices[2:7]
+    assert deleted == 2
+    assert second.value.existing_contract_id == target.contract.id
+    assert [error.field for error in invalid.value.errors] == ["energy_prices[0].timestamp"]
+    assert remaining.energy_prices == prices[:8]

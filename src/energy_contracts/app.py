@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from energy_contracts import __version__
 from energy_contracts.api.openapi import install_openapi
+from energy_contracts.api.query import RejectUnknownQuery
 from energy_contracts.api.responses import JSON
 from energy_contracts.auth.dependencies import ClientStatusCache
 from energy_contracts.auth.keys import load_signing_key
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)  # outermost
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[RejectUnknownQuery])
     api.include_router(orgs_router)
     api.include_router(users_router)
     api.include_router(buildings_router)

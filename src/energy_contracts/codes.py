@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -29,12 +30,35 @@ def currency_code(value: str) -> str | None:
     return code if len(code) == 3 and code in circulating_currencies() else None
 
 
+@cache
+def country_pattern() -> str:
+    """The ISO 3166-1 alpha-2 codes in either case, as a regex that needs no flags (JSON
+    Schema has none): ``^(?:[Aa][DEFGILMOQRSTUWXZdefgilmoqrstuwxz]|[Bb][...]|...)$``."""
+    seconds: dict[str, set[str]] = {}
+    for country in pycountry.countries:
+        first, second = country.alpha_2[0], country.alpha_2[1]
+        seconds.setdefault(first, set()).add(second)
+    alternatives = (
+        f"[{first}{first.lower()}][{_either_case(letters)}]"
+        for first, letters in sorted(seconds.items())
+    )
+    return f"^(?:{'|'.join(alternatives)})$"
+
+
+def _either_case(letters: set[str]) -> str:
+    ordered = "".join(sorted(letters))
+    return ordered + ordered.lower()
+
+
+@cache
+def _country_code() -> re.Pattern[str]:
+    return re.compile(country_pattern())
+
+
 def country_code(value: str) -> str | None:
-    """Upper-cased ISO 3166-1 alpha-2 code, else None."""
-    code = value.strip().upper()
-    if len(code) != 2 or not code.isalpha():
-        return None
-    return code if pycountry.countries.get(alpha_2=code) is not None else None
+    """Upper-cased ISO 3166-1 alpha-2 code (any case in), else None: exactly the strings
+    ``country_pattern`` matches."""
+    return value.upper() if _country_code().fullmatch(value) else None
 
 
 @cache

@@ -10,19 +10,21 @@ import pytest
 from energy_contracts.buildings.models import Building
 from energy_contracts.contracts.models import EnergyContract
 from energy_contracts.db.engine import Database
-from tests.api.test_users import (
+from tests.support.factories import make_building, make_user
+from tests.support.http import (
+    assert_each_is_404,
+    instant,
+    list_all,
+    problem_fields,
+    walk_pages,
+)
+from tests.support.rows import (
     add_contract_with_price,
     count_prices,
     count_rows,
     delete_user_row,
-    instant,
-    list_all,
-    next_url,
-    problem_fields,
-    same_org_client,
     while_uncommitted,
 )
-from tests.support.factories import make_building, make_user
 from tests.support.tenants import Tenant, TenantFactory
 
 FULL_BUILDING = {
@@ -145,22 +147,23 @@ async def test_paging_walks_the_users_buildings_once_in_creation_order(
     await make_building(tenant, neighbour["id"], name="Not theirs")
     assert await list_all(tenant, buildings_of(user)) == created
 
-    pages: list[list[dict[str, Any]]] = []
-    response = await tenant.get(buildings_of(user), params={"limit": 2})
-    while True:
-        assert response.status_code == 200
-        pages.append(response.json())
-        url = next_url(response)
-        if url is None:
-            break
-        assert url.startswith(f"http://testserver{tenant.base}/{buildings_of(user)}?")
-        response = await tenant.http.get(url, headers=tenant.headers)
+    pages = await walk_pages(tenant, buildings_of(user), limit=2)
     assert [len(page) for page in pages] == [2, 2, 1]
     assert [b for page in pages for b in page] == created
 
     exact = await tenant.get(buildings_of(user), params={"limit": 5})
     assert len(exact.json()) == 5
     assert "link" not in exact.headers
+
+
+async def test_a_cursor_beyond_the_last_building_is_an_empty_page(
+    tenant: Tenant, user: dict[str, Any]
+) -> None:
+    await make_building(tenant, user["id"])
+    response = await tenant.get(buildings_of(user), params={"cursor": f"{'9' * 16}.{'f' * 32}"})
+    assert response.status_code == 200
+    assert response.json() == []
+    assert "link" not in response.headers
 
 
 async def test_a_user_without_buildings_lists_an_empty_array(
@@ -177,6 +180,8 @@ async def test_a_user_without_buildings_lists_an_empty_array(
         ({"limit": "x"}, "limit"),
         ({"cursor": "garbage"}, "cursor"),
         ({"cursor": "WyJ4Il0"}, "cursor"),
+        ({"cursor": f"1.{uuid.uuid4()}"}, "cursor"),
+        ({"limt": 10}, "limt"),
     ],
 )
 async def test_bad_paging_parameters_are_422(
@@ -369,11 +374,11 @@ async def test_a_write_racing_a_concurrent_delete_of_the_user_is_404_not_500(
 
 
 async def test_a_read_only_token_reads_but_cannot_write(
-    tenant: Tenant, user: dict[str, Any], database: Database
+    tenant: Tenant, user: dict[str, Any], make_tenant: TenantFactory
 ) -> None:
     building = await make_building(tenant, user["id"])
     path = f"{buildings_of(user)}/{building['id']}"
-    reader = await same_org_client(tenant, database, scope="read")
+    reader = await make_tenant.another_client(tenant, scope="read")
     assert (await reader.get(path)).json() == building
     attempts = [
         await reader.post(buildings_of(user), json={"name": "New"}),
@@ -397,10 +402,7 @@ async def test_another_organisations_token_gets_404_on_every_building_path(
         ("PUT", f"{base}/{building['id']}", {"name": "Evil"}),
         ("DELETE", f"{base}/{building['id']}", None),
     ]
-    for method, url, body in attempts:
-        response = await intruder.http.request(method, url, json=body, headers=intruder.headers)
-        assert response.status_code == 404, (method, url)
-        assert response.json()["detail"] == "No such organisation."
+    await assert_each_is_404(intruder, attempts, "No such organisation.")
     assert await list_all(tenant, buildings_of(user)) == [building]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -16,9 +15,9 @@ from energy_contracts.contracts import repository
 from energy_contracts.contracts.models import energy_prices
 from energy_contracts.db.engine import Database
 from tests.support.factories import make_building, make_contract, make_user
+from tests.support.http import assert_problem, exact
 from tests.support.tenants import Tenant, TenantFactory
 
-PROBLEM = "application/problem+json"
 CONTRACT_KEYS = {
     "id",
     "owner",
@@ -51,22 +50,6 @@ async def user(tenant: Tenant) -> dict[str, Any]:
 
 def contracts_path(user: dict[str, Any]) -> str:
     return f"users/{user['id']}/energy-contracts"
-
-
-def exact(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return json.loads(response.text, parse_float=Decimal)
-
-
-def assert_problem(response: httpx.Response, status: int, *fields: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    assert {"type", "title", "detail"} <= problem.keys()
-    if fields:
-        assert sorted({e["field"] for e in problem["errors"]}) == sorted(fields), problem
-    return problem
 
 
 async def send(
@@ -175,6 +158,8 @@ INTERVAL = "price_interval_minutes"
         ({}, "energy_contract_type"),
         ({"energy_contract_type": "yearly", "meter_id": "x" * 20}, "meter_id"),
         ({"energy_contract_type": "yearly", "supplier": "x" * 101}, "supplier"),
+        ({"energy_contract_type": "yearly", "meter_id": "12\x0034"}, "meter_id"),
+        ({"energy_contract_type": "yearly", "supplier": "nul\x00byte"}, "supplier"),
         ({**Y, CURRENCY: "EURO"}, CURRENCY),
         ({**Y, CURRENCY: "XAU"}, CURRENCY),
         ({**Y, CURRENCY: "USD"}, CURRENCY),
@@ -720,6 +705,9 @@ async def test_organisation_list_filters_and_pages(tenant: Tenant) -> None:
         ({"limit": 501}, "limit"),
         ({"limit": 0}, "limit"),
         ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": str(uuid.uuid4())}, "cursor"),  # 32 hex digits, no dashes
+        ({"cursor": "F" * 32}, "cursor"),
+        ({"user": str(uuid.uuid4())}, "user"),  # the parameter is called `user_id`
         ({"user_id": "nope"}, "user_id"),
     ],
 )
@@ -727,6 +715,18 @@ async def test_organisation_list_bad_parameters_are_422(
     tenant: Tenant, params: dict[str, Any], field: str
 ) -> None:
     assert_problem(await tenant.get("energy-contracts", params=params), 422, field)
+
+
+async def test_organisation_list_any_cursor_of_the_pattern_is_the_page_after_it(
+    tenant: Tenant, user: dict[str, Any]
+) -> None:
+    building = await make_building(tenant, user["id"])
+    created = [await create(tenant, user), await create(tenant, user, building_id=building["id"])]
+    ids = sorted(uuid.UUID(c["id"]) for c in created)
+    pages = {"0" * 32: ids, ids[0].hex: ids[1:], ids[1].hex: [], "f" * 32: []}
+    for cursor, expected in pages.items():
+        page = exact(await tenant.get("energy-contracts", params={"cursor": cursor}))
+        assert [uuid.UUID(c["id"]) for c in page] == expected, cursor
 
 
 async def test_organisation_list_limit_500_is_allowed(tenant: Tenant) -> None:

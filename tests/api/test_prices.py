@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from energy_contracts.api.paging import encode_cursor
+from energy_contracts.api.paging import BY_INSTANT
 from energy_contracts.contracts.repository import load_prices
 from energy_contracts.db.engine import Database
 from tests.support.factories import make_building, make_contract, make_user
+from tests.support.http import assert_problem, exact, micros, next_url
 from tests.support.tenants import Tenant, TenantFactory
 
-PROBLEM = "application/problem+json"
 VIENNA = ZoneInfo("Europe/Vienna")
 T0 = datetime(2024, 1, 15, tzinfo=UTC)
 
@@ -31,20 +32,6 @@ async def tenant(make_tenant: TenantFactory) -> Tenant:
 @pytest.fixture
 async def user(tenant: Tenant) -> dict[str, Any]:
     return await make_user(tenant)
-
-
-def exact(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return json.loads(response.text, parse_float=Decimal)
-
-
-def assert_problem(response: httpx.Response, status: int, *fields: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    problem: dict[str, Any] = response.json()
-    if fields:
-        assert sorted({e["field"] for e in problem["errors"]}) == sorted(fields), problem
-    return problem
 
 
 def hourly(count: int, start: datetime = T0, minutes: int = 60) -> list[dict[str, Any]]:
@@ -420,7 +407,12 @@ async def test_an_unencoded_plus_in_the_offset_is_understood(
         ({"limit": 0}, "limit"),
         ({"limit": 100_001}, "limit"),
         ({"cursor": "garbage"}, "cursor"),
-        ({"cursor": encode_cursor(["2024-01-15T00:00:00"])}, "cursor"),  # naive, hand-made
+        ({"cursor": ""}, "cursor"),
+        ({"cursor": "1705276800000000.5"}, "cursor"),
+        ({"cursor": "+1705276800000000"}, "cursor"),
+        ({"cursor": "1" * 19}, "cursor"),
+        ({"cursor": "2024-01-15T00:00:00Z"}, "cursor"),
+        ({"start": "2024-01-15T00:00:00Z"}, "start"),  # the parameter is called `from`
         ({"from": "0001-01-01T00:00:00+01:00"}, "from"),
     ],
 )
@@ -429,6 +421,45 @@ async def test_get_prices_bad_parameters_are_422(
 ) -> None:
     contract = await new_contract(tenant, user)
     assert_problem(await tenant.get(contract.prices_path, params=params), 422, field)
+
+
+async def test_every_cursor_of_the_documented_pattern_is_the_page_after_it(
+    tenant: Tenant, user: dict[str, Any]
+) -> None:
+    contract = await new_contract(tenant, user)
+    exact(await contract.put_prices(hourly(3)))
+    hours = ["2024-01-15T00:00:00Z", "2024-01-15T01:00:00Z", "2024-01-15T02:00:00Z"]
+    pages = {
+        "-" + "9" * 18: hours,  # before the year 1
+        "0": hours,
+        str(micros(hours[0])): hours[1:],
+        str(micros(hours[0]) + 1): hours[1:],
+        str(micros(hours[2]) - 1): hours[2:],
+        str(micros(hours[2])): [],
+        "9" * 18: [],  # after the year 9999
+    }
+    for cursor, expected in pages.items():
+        assert re.fullmatch(BY_INSTANT.pattern, cursor)
+        page = exact(await tenant.get(contract.prices_path, params={"cursor": cursor}))
+        assert [p["timestamp"] for p in page] == expected, cursor
+
+
+async def test_paging_reaches_the_first_and_the_last_instant_there_is(
+    tenant: Tenant, user: dict[str, Any]
+) -> None:
+    contract = await new_contract(tenant, user, energy_contract_type="yearly")
+    ends = ["0001-01-01T00:00:00Z", "2024-01-15T00:00:00Z", "9999-12-31T23:59:59.999999Z"]
+    exact(await contract.put_prices([{"price": 0.1, "timestamp": ts} for ts in ends]))
+    seen: list[str] = []
+    url: str | None = f"{tenant.base}/{contract.prices_path}?limit=1"
+    while url is not None:
+        response = await tenant.http.get(url, headers=tenant.headers)
+        seen += [p["timestamp"] for p in exact(response)]
+        url = next_url(response)
+        if url is not None:
+            (cursor,) = parse_qs(urlsplit(url).query)["cursor"]
+            assert re.fullmatch(BY_INSTANT.pattern, cursor)
+    assert seen == ends
 
 
 async def test_delete_prices_in_a_range_and_then_all(tenant: Tenant, user: dict[str, Any]) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import httpx
 import jwt as pyjwt
 import pytest
 from authlib.integrations.httpx_client import AsyncOAuth2Client
+from fastapi import FastAPI
 
 from tests.support.tenants import Tenant, TenantFactory
 
@@ -76,6 +78,76 @@ async def test_credentials_in_form_body_without_trailing_slash(
         },
     )
     assert_token_response(response)
+
+
+async def test_unknown_parameters_are_ignored_in_a_form_and_in_json(
+    http: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """RFC 6749 §3.2: the server ignores parameters it does not recognise."""
+    headers = basic(tenant.client_id, tenant.client_secret)
+    extra = {"grant_type": "client_credentials", "audience": "x", "": "empty name"}
+    assert_token_response(await http.post(TOKEN_URL, headers=headers, data=extra))
+    assert_token_response(await http.post(TOKEN_URL, headers=headers, json=extra))
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "content"),
+    [
+        (FORM, b"grant_type=client_credentials&x=1&x=2"),
+        (FORM, b"grant_type=client_credentials&scope=read&scope=read"),
+        ("application/json", b'{"grant_type": "client_credentials", "x": 1}'),
+        ("application/json", b'{"grant_type": "client_credentials", "scope": ["read"]}'),
+    ],
+)
+async def test_a_repeated_or_non_string_parameter_is_invalid_request(
+    http: httpx.AsyncClient, tenant: Tenant, content_type: str, content: bytes
+) -> None:
+    """RFC 6749 §3.1: parameters must not repeat; the OpenAPI document says each is a
+    string."""
+    headers = {**basic(tenant.client_id, tenant.client_secret), "Content-Type": content_type}
+    response = await http.post(TOKEN_URL, headers=headers, content=content)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("scope", "granted"),
+    [
+        ("", "read write"),
+        ("  ", "read write"),
+        ("read\twrite", "read write"),
+        (" write  read ", "read write"),
+        ("read read", "read"),
+    ],
+)
+async def test_every_scope_the_documented_pattern_admits_is_granted(
+    http: httpx.AsyncClient, tenant: Tenant, app: FastAPI, scope: str, granted: str
+) -> None:
+    document = app.openapi()["paths"]["/oauth2/token/"]["post"]["requestBody"]
+    pattern = document["content"]["application/json"]["schema"]["properties"]["scope"]["pattern"]
+    assert re.fullmatch(pattern, scope)
+    response = await http.post(
+        TOKEN_URL,
+        headers=basic(tenant.client_id, tenant.client_secret),
+        json={"grant_type": "client_credentials", "scope": scope},
+    )
+    assert_token_response(response, scope=granted)
+
+
+async def test_a_client_id_with_a_nul_character_is_an_unknown_client(
+    http: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    grant = {"grant_type": "client_credentials"}
+    in_basic = await http.post(
+        TOKEN_URL, headers=basic(f"{tenant.client_id}\x00", tenant.client_secret), data=grant
+    )
+    in_body = {**grant, "client_id": "ec_\x00", "client_secret": tenant.client_secret}
+    for response in (in_basic, await http.post(TOKEN_URL, json=in_body)):
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "invalid_client"
 
 
 async def test_scope_subset_is_granted(http: httpx.AsyncClient, tenant: Tenant) -> None:

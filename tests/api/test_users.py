@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
-from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from energy_contracts.api.paging import encode_cursor
-from energy_contracts.auth import clients
-from energy_contracts.contracts.models import EnergyContract, energy_prices
+from energy_contracts.api.paging import BY_CREATED
+from energy_contracts.contracts.models import EnergyContract
 from energy_contracts.db.engine import Database
 from energy_contracts.users.models import User
 from tests.support.factories import make_building, make_user
-from tests.support.tenants import Tenant, TenantFactory, fetch_token
-
-PROBLEM = "application/problem+json"
-INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+from tests.support.http import (
+    INSTANT,
+    assert_each_is_404,
+    instant,
+    list_all,
+    micros,
+    next_url,
+    problem_fields,
+    walk_pages,
+)
+from tests.support.rows import (
+    add_contract_with_price,
+    count_prices,
+    count_rows,
+    delete_user_row,
+    while_uncommitted,
+)
+from tests.support.tenants import Tenant, TenantFactory
 
 FULL_USER = {
     "email": "Jane.Doe@Example.com",
@@ -43,97 +50,9 @@ FULL_USER = {
 }
 
 
-# --- helpers (test_buildings imports them too) ---------------------------------------------
-
-
 @pytest.fixture
 async def tenant(make_tenant: TenantFactory) -> Tenant:
     return await make_tenant()
-
-
-async def same_org_client(tenant: Tenant, database: Database, *, scope: str) -> Tenant:
-    """Another client of ``tenant``'s organisation, e.g. a read-only one."""
-    async with database.session() as session:
-        new = await clients.create_client(session, org_id=tenant.org_id, scope=scope, name="t")
-    token = await fetch_token(tenant.http, new.client.client_id, new.secret)
-    return dataclasses.replace(
-        tenant, client_id=new.client.client_id, client_secret=new.secret, token=token
-    )
-
-
-def problem_fields(response: httpx.Response) -> list[str]:
-    """The fields a problem+json response names; also checks that it is one."""
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == response.status_code
-    return [error["field"] for error in body.get("errors", [])]
-
-
-def instant(value: str) -> datetime:
-    assert INSTANT.match(value), value
-    return datetime.fromisoformat(value)
-
-
-def next_url(response: httpx.Response) -> str | None:
-    link = response.headers.get("link")
-    if link is None:
-        return None
-    match = re.fullmatch(r'<([^>]+)>; rel="next"', link)
-    assert match is not None, link
-    return match[1]
-
-
-async def list_all(tenant: Tenant, path: str) -> list[dict[str, Any]]:
-    response = await tenant.get(path)
-    assert response.status_code == 200
-    assert "link" not in response.headers
-    items: list[dict[str, Any]] = response.json()
-    return items
-
-
-async def count_rows(database: Database, model: Any, org_id: uuid.UUID) -> int:
-    async with database.session(write=False) as session:
-        count = await session.scalar(
-            select(func.count()).select_from(model).where(model.org_id == org_id)
-        )
-    return int(count or 0)
-
-
-async def count_prices(database: Database, org_id: uuid.UUID) -> int:
-    async with database.session(write=False) as session:
-        count = await session.scalar(
-            select(func.count()).select_from(energy_prices).where(energy_prices.c.org_id == org_id)
-        )
-    return int(count or 0)
-
-
-async def add_contract_with_price(
-    database: Database, org_id: uuid.UUID, user_id: str, building_id: str | None = None
-) -> uuid.UUID:
-    """Contracts have their own API (another package); rows are enough to prove cascades."""
-    contract_id = uuid.uuid4()
-    async with database.session() as session:
-        session.add(
-            EnergyContract(
-                org_id=org_id,
-                id=contract_id,
-                user_id=uuid.UUID(user_id),
-                building_id=uuid.UUID(building_id) if building_id else None,
-                contract_type="spot_hourly",
-                currency="EUR",
-                price_interval_minutes=60,
-            )
-        )
-        await session.flush()
-        await session.execute(
-            insert(energy_prices).values(
-                org_id=org_id,
-                contract_id=contract_id,
-                ts=datetime(2024, 1, 1, tzinfo=UTC),
-                price=Decimal("0.25"),
-            )
-        )
-    return contract_id
 
 
 # --- create and read ------------------------------------------------------------------------
@@ -232,17 +151,7 @@ async def test_paging_walks_every_user_once_in_creation_order(tenant: Tenant) ->
     everyone = await list_all(tenant, "users")
     assert everyone == created
 
-    pages: list[list[dict[str, Any]]] = []
-    response = await tenant.get("users", params={"limit": 2})
-    while True:
-        assert response.status_code == 200
-        pages.append(response.json())
-        url = next_url(response)
-        if url is None:
-            break
-        assert url.startswith(f"http://testserver{tenant.base}/users?")
-        assert "limit=2" in url
-        response = await tenant.http.get(url, headers=tenant.headers)
+    pages = await walk_pages(tenant, "users", limit=2)
     assert [len(page) for page in pages] == [2, 2, 1]
     assert [user for page in pages for user in page] == created
 
@@ -262,17 +171,57 @@ async def test_bad_limit_is_422(tenant: Tenant, limit: str) -> None:
     assert problem_fields(response) == ["limit"]
 
 
-def _naive_cursor() -> str:
-    return encode_cursor(["2024-01-01T00:00:00", str(uuid.uuid4())])
+HEX = "0123456789abcdef" * 2
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "", "!!!", "WzEsMl0", "naive"])
-async def test_bad_cursor_is_422(tenant: Tenant, cursor: str) -> None:
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "",
+        "!!!",
+        "WzEsMl0",  # the old base64 form
+        f"1.{HEX.upper()}",
+        f"-1.{HEX}",
+        f"{'1' * 17}.{HEX}",  # beyond the year 2286
+        f"1.{uuid.UUID(HEX)}",  # dashes
+        f"1.{HEX}\n",
+        f"1.5.{HEX}",
+    ],
+)
+async def test_a_cursor_outside_the_documented_pattern_is_422(tenant: Tenant, cursor: str) -> None:
     await make_user(tenant)
-    value = _naive_cursor() if cursor == "naive" else cursor
-    response = await tenant.get("users", params={"limit": 1, "cursor": value})
+    response = await tenant.get("users", params={"limit": 1, "cursor": cursor})
     assert response.status_code == 422
     assert problem_fields(response) == ["cursor"]
+
+
+async def test_every_cursor_of_the_documented_pattern_is_the_page_after_it(
+    tenant: Tenant,
+) -> None:
+    created = [await make_user(tenant) for _ in range(3)]
+    first = micros(created[0]["created_at"])
+    pages = {
+        f"0.{'0' * 32}": created,
+        f"{first}.{'0' * 32}": created,  # the first's instant, before its id
+        f"{first}.{uuid.UUID(created[0]['id']).hex}": created[1:],
+        f"{first}.{'f' * 32}": created[1:],
+        f"{'9' * 16}.{'f' * 32}": [],
+    }
+    for cursor, expected in pages.items():
+        assert re.fullmatch(BY_CREATED.pattern, cursor)
+        response = await tenant.get("users", params={"cursor": cursor})
+        assert response.status_code == 200, cursor
+        assert response.json() == expected, cursor
+
+
+async def test_the_next_page_cursor_matches_the_documented_pattern(tenant: Tenant) -> None:
+    for _ in range(2):
+        await make_user(tenant)
+    url = next_url(await tenant.get("users", params={"limit": 1}))
+    assert url is not None
+    (cursor,) = parse_qs(urlsplit(url).query)["cursor"]
+    assert re.fullmatch(BY_CREATED.pattern, cursor)
 
 
 # --- uniqueness -----------------------------------------------------------------------------
@@ -397,51 +346,6 @@ async def test_a_write_racing_a_concurrent_delete_of_the_user_is_404_not_500(
     assert response.status_code == 404, response.text
     assert response.json()["detail"] == "No such user."
     assert await list_all(tenant, "users") == [keep]
-
-
-def delete_user_row(user: dict[str, Any]) -> Callable[[AsyncSession], Awaitable[None]]:
-    async def delete_it(other: AsyncSession) -> None:
-        await other.execute(
-            delete(User).where(
-                User.org_id == uuid.UUID(user["organization_id"]), User.id == uuid.UUID(user["id"])
-            )
-        )
-
-    return delete_it
-
-
-async def while_uncommitted(
-    database: Database,
-    backend: str,
-    other_write: Callable[[AsyncSession], Awaitable[None]],
-    request: Coroutine[Any, Any, httpx.Response],
-) -> httpx.Response:
-    """Send ``request`` while another transaction has made ``other_write`` but not committed
-    it; commit once the request is blocked on it (PostgreSQL) or queued behind it (SQLite)."""
-    async with database.session() as other:
-        await other_write(other)
-        task = asyncio.create_task(request)
-        await wait_until_a_request_waits_for_a_lock(database, backend)
-    return await task
-
-
-async def wait_until_a_request_waits_for_a_lock(database: Database, backend: str) -> None:
-    if backend != "postgresql":
-        await asyncio.sleep(0.2)  # SQLite: the request queues on the write lock either way
-        return
-    for _ in range(1000):
-        # A new transaction each time: pg_stat_activity is a per-transaction snapshot.
-        async with database.engine.connect() as connection:
-            waiting = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        if waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the request never waited for the other writer's lock")
 
 
 # --- validation: every rule is a 422 naming the field, and nothing is written ---------------
@@ -648,9 +552,11 @@ async def test_a_deleted_users_email_and_external_id_can_be_reused(tenant: Tenan
 # --- scopes and tenancy ---------------------------------------------------------------------
 
 
-async def test_a_read_only_token_reads_but_cannot_write(tenant: Tenant, database: Database) -> None:
+async def test_a_read_only_token_reads_but_cannot_write(
+    tenant: Tenant, make_tenant: TenantFactory
+) -> None:
     user = await make_user(tenant)
-    reader = await same_org_client(tenant, database, scope="read")
+    reader = await make_tenant.another_client(tenant, scope="read")
     assert (await reader.get(f"users/{user['id']}")).json() == user
     attempts = [
         await reader.post("users", json={"email": "r@x.io"}),
@@ -688,10 +594,7 @@ async def test_another_organisations_token_gets_404_on_every_user_path(
         ("PUT", f"{base}/{user['id']}", {"email": "evil@x.io"}),
         ("DELETE", f"{base}/{user['id']}", None),
     ]
-    for method, url, body in attempts:
-        response = await intruder.http.request(method, url, json=body, headers=intruder.headers)
-        assert response.status_code == 404, (method, url)
-        assert response.json()["detail"] == "No such organisation."
+    await assert_each_is_404(intruder, attempts, "No such organisation.")
     assert await list_all(tenant, "users") == [user]
     assert await list_all(intruder, "users") == []
 

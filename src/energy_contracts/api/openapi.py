@@ -35,11 +35,27 @@ def openapi_body(type_: Any, *, examples: dict[str, Any] | None = None) -> dict[
     return {"requestBody": {"required": True, "content": {"application/json": content}}}
 
 
-def json_response(type_: Any, description: str = "OK") -> dict[str, Any]:
-    return {
+def json_response(
+    type_: Any, description: str = "OK", *, headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A documented JSON response; ``headers`` from the ``*_HEADER`` specs below, merged
+    with ``|``."""
+    response: dict[str, Any] = {
         "description": description,
         "content": {"application/json": {"schema": schema_ref(type_)}},
     }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {name: {"description": description, "schema": {"type": "string"}}}
+
+
+LOCATION_HEADER = _header("Location", "The created object's URL.")
+LINK_HEADER = _header("Link", 'RFC 8288 `<...>; rel="next"`, present only when a next page exists.')
+ETAG_HEADER = _header("ETag", 'The contract\'s version (e.g. `"3"`), for If-Match.')
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {

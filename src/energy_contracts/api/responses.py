@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 _encoder = msgspec.json.Encoder(decimal_format="number")
@@ -27,3 +28,17 @@ class JSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return _encoder.encode(content)
+
+
+def documented(row: object, out: type[msgspec.Struct], **renamed: str) -> dict[str, Any]:
+    """``row`` as the JSON object the response type ``out`` documents: one key per field of
+    ``out``, in its order, so the answer cannot drift from the document. ``renamed`` names
+    the attribute of a field that is called differently on the row
+    (``organization_id="org_id"``)."""
+    return {name: getattr(row, renamed.get(name, name)) for name in out.__struct_fields__}
+
+
+def location(request: Request, route_name: str, **path_params: object) -> dict[str, str]:
+    """The ``Location`` header of a created object: the URL of the route that reads it."""
+    params = {name: str(value) for name, value in path_params.items()}
+    return {"Location": str(request.url_for(route_name, **params))}

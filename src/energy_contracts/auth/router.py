@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from energy_contracts.api.responses import JSON, encode_json
+from energy_contracts.api.validation import WHITESPACE
 from energy_contracts.auth.clients import find_client
 from energy_contracts.auth.keys import SigningKey
 from energy_contracts.auth.ratelimit import TokenRateLimiter
@@ -41,15 +42,28 @@ class OAuthError(Exception):
         return Response(encode_json(body), self.status, headers, "application/json")
 
 
+# RFC 6749 §3.3: scope tokens separated by spaces; we read them with `str.split()`, so any
+# whitespace separates, and an empty scope means every scope of the client.
+_SPACE = f"[{WHITESPACE}]"
+_SCOPE_PATTERN = rf"^{_SPACE}*(?:(?:read|write)(?:{_SPACE}+(?:read|write))*{_SPACE}*)?$"
 _TOKEN_REQUEST_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["grant_type"],
     "properties": {
         "grant_type": {"type": "string", "enum": ["client_credentials"]},
-        "scope": {"type": "string", "example": "read write"},
+        "scope": {
+            "type": "string",
+            "pattern": _SCOPE_PATTERN,
+            "description": "`read`, `write` or both, space-separated; a subset of the "
+            "client's scopes. Absent or empty: all of them.",
+            "example": "read write",
+        },
         "client_id": {"type": "string", "description": "If not sent with HTTP Basic."},
         "client_secret": {"type": "string", "description": "If not sent with HTTP Basic."},
     },
+    # RFC 6749 §3.1/§3.2: parameters the server does not know are ignored; every parameter
+    # is one string (a form parameter must not repeat: that is a 400).
+    "additionalProperties": {"type": "string"},
 }
 _TOKEN_OPENAPI: dict[str, Any] = {
     "requestBody": {
@@ -135,7 +149,8 @@ async def _issue_token(request: Request, session: SessionDep) -> Response:
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only client_credentials is supported.")
 
-    client = await find_client(session, client_id)
+    # No client id holds NUL (and PostgreSQL refuses it in a query): such a client is unknown.
+    client = await find_client(session, client_id) if "\x00" not in client_id else None
     secret_hash = client.secret_hash if client is not None else None
     # argon2 is CPU-bound: keep it off the event loop.
     valid = await to_thread.run_sync(verify_secret, secret_hash, client_secret)

@@ -6,14 +6,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, or_
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from energy_contracts.buildings.models import Building
+from energy_contracts.db import rows
+from energy_contracts.db.rows import CreatedKey
 from energy_contracts.tenancy import scoped
-from energy_contracts.users.repository import PageKey
 
 
 async def page(
@@ -21,44 +20,24 @@ async def page(
     org_id: uuid.UUID,
     user_id: uuid.UUID,
     *,
-    after: PageKey | None,
+    after: CreatedKey | None,
     limit: int,
 ) -> Sequence[Building]:
     """Up to ``limit`` of the user's buildings in (created_at, id) order, after ``after``."""
     statement = scoped(Building, org_id, user_id=user_id)
-    if after is not None:
-        created_at, building_id = after
-        statement = statement.where(
-            or_(
-                Building.created_at > created_at,
-                and_(Building.created_at == created_at, Building.id > building_id),
-            )
-        )
-    result = await session.scalars(
-        statement.order_by(Building.created_at, Building.id).limit(limit)
-    )
-    return result.all()
+    return await rows.page_in_creation_order(session, statement, Building, after=after, limit=limit)
 
 
 async def insert(session: AsyncSession, building: Building) -> None:
-    """INSERT in a savepoint: if the user was deleted concurrently, the foreign-key violation
+    """In a savepoint: if the user was deleted concurrently, the foreign-key violation
     rolls back only the savepoint and the transaction stays usable."""
-    async with session.begin_nested():
-        session.add(building)
-        await session.flush()
+    await rows.insert(session, building)
 
 
 async def update(session: AsyncSession, building: Building, changes: Mapping[str, Any]) -> bool:
-    """UPDATE by the primary key (org_id, id), so the organisation is in the WHERE clause;
-    False if the building is gone (deleted by a concurrent request)."""
-    try:
-        async with session.begin_nested():
-            for name, value in changes.items():
-                setattr(building, name, value)
-            await session.flush()
-    except StaleDataError:  # the UPDATE matched no row
-        return False
-    return True
+    """In a savepoint, by the primary key (org_id, id); False if the building is gone
+    (deleted by a concurrent request)."""
+    return await rows.update(session, building, changes)
 
 
 async def delete(

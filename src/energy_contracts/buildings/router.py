@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from energy_contracts.api.bodies import decode_body
-from energy_contracts.api.openapi import json_response, openapi_body, problems
-from energy_contracts.api.responses import JSON
+from energy_contracts.api.openapi import (
+    LINK_HEADER,
+    LOCATION_HEADER,
+    json_response,
+    openapi_body,
+    problems,
+)
+from energy_contracts.api.paging import CreatedCursor, Limit, page_response
+from energy_contracts.api.responses import JSON, location
 from energy_contracts.buildings import service
 from energy_contracts.buildings.schemas import (
     BUILDING_EXAMPLES,
@@ -18,17 +27,10 @@ from energy_contracts.buildings.schemas import (
 )
 from energy_contracts.db.session import SessionDep
 from energy_contracts.tenancy import ScopedBuilding, ScopedUser
-from energy_contracts.users.router import (
-    LINK_HEADER,
-    LOCATION_HEADER,
-    Cursor,
-    Limit,
-    page_response,
-    with_headers,
-)
-from energy_contracts.users.service import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/org/{org_id}/users/{user_id}/buildings", tags=["Buildings"])
+
+MAX_PAGE_SIZE = 1000
 
 
 @router.post(
@@ -36,20 +38,17 @@ router = APIRouter(prefix="/org/{org_id}/users/{user_id}/buildings", tags=["Buil
     summary="Create a building of the user",
     openapi_extra=openapi_body(BuildingCreate, examples=BUILDING_EXAMPLES),
     responses={
-        200: with_headers(json_response(BuildingOut, "The created building."), LOCATION_HEADER),
+        200: json_response(BuildingOut, "The created building.", headers=LOCATION_HEADER),
         **problems(400, 401, 403, 404, 422, 503),
     },
 )
 async def create_building(request: Request, user: ScopedUser, session: SessionDep) -> Response:
     body = await decode_body(request, BuildingCreate)
     building = await service.create_building(session, user, body)
-    location = request.url_for(
-        "get_building",
-        org_id=str(building.org_id),
-        user_id=str(building.user_id),
-        building_id=str(building.id),
+    headers = location(
+        request, "get_building", org_id=user.org_id, user_id=user.id, building_id=building.id
     )
-    return JSON(service.building_json(building), headers={"Location": str(location)})
+    return JSON(service.building_json(building), headers=headers)
 
 
 @router.get(
@@ -57,7 +56,7 @@ async def create_building(request: Request, user: ScopedUser, session: SessionDe
     summary="List the user's buildings",
     description="Oldest first. Paged: follow the `Link` header while there is one.",
     responses={
-        200: with_headers(json_response(list[BuildingOut], "A page of buildings."), LINK_HEADER),
+        200: json_response(list[BuildingOut], "A page of buildings.", headers=LINK_HEADER),
         **problems(401, 403, 404, 422, 503),
     },
 )
@@ -65,10 +64,10 @@ async def list_buildings(
     request: Request,
     user: ScopedUser,
     session: SessionDep,
-    limit: Limit = MAX_PAGE_SIZE,
-    cursor: Cursor = None,
+    limit: Annotated[int, Limit(maximum=MAX_PAGE_SIZE)],
+    after: CreatedCursor,
 ) -> Response:
-    page = await service.list_buildings(session, user, limit=limit, cursor=cursor)
+    page = await service.list_buildings(session, user, limit=limit, after=after)
     items = [service.building_json(b) for b in page.items]
     return page_response(request, items, page.next_cursor)
 

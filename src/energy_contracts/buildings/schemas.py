@@ -9,10 +9,13 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from energy_contracts.api.validation import NO_NUL
 from energy_contracts.users.schemas import Country, Text100, ZipCode
 
-Name = Annotated[str, Meta(min_length=1, max_length=100, examples=["Home"])]
-Text50 = Annotated[str, Meta(max_length=50)]
+Name = Annotated[
+    str, Meta(min_length=1, max_length=100, examples=["Home"], extra_json_schema=NO_NUL)
+]
+Text50 = Annotated[str, Meta(max_length=50, extra_json_schema=NO_NUL)]
 # The database column is a 32-bit integer; larger values are refused as input, not at insert.
 Count = Annotated[int, Meta(ge=0, le=2_147_483_647)]
 Timezone = Annotated[

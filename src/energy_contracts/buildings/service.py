@@ -5,39 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from energy_contracts.api.paging import BY_CREATED, Page, page_of
+from energy_contracts.api.responses import documented
+from energy_contracts.api.validation import sent_fields, valid_country, valid_timezone
 from energy_contracts.buildings import repository
 from energy_contracts.buildings.models import Building
-from energy_contracts.buildings.schemas import BuildingCreate, BuildingUpdate
-from energy_contracts.codes import timezone_name
+from energy_contracts.buildings.schemas import BuildingCreate, BuildingOut, BuildingUpdate
 from energy_contracts.db.base import new_id, utcnow
-from energy_contracts.errors import NotFound, Unprocessable
+from energy_contracts.db.rows import CreatedKey
+from energy_contracts.errors import NotFound
 from energy_contracts.orgs.service import get_organisation
 from energy_contracts.tenancy import find_scoped
 from energy_contracts.users.models import User
-from energy_contracts.users.service import (
-    Page,
-    decode_page_key,
-    page_of,
-    reject_nul_characters,
-    valid_country,
-)
-
-
-def valid_timezone(value: str) -> str:
-    name = timezone_name(value)
-    if name is None:
-        raise Unprocessable.field("timezone", f"{value!r} is not an IANA time zone")
-    return name
 
 
 async def create_building(session: AsyncSession, user: User, body: BuildingCreate) -> Building:
     org_id, user_id = user.org_id, user.id
-    fields = msgspec.structs.asdict(body)
-    reject_nul_characters(fields)
+    fields = sent_fields(body)
     fields["country"] = valid_country(body.country)
     if isinstance(body.timezone, str):
         fields["timezone"] = valid_timezone(body.timezone)
@@ -61,12 +48,7 @@ async def create_building(session: AsyncSession, user: User, body: BuildingCreat
 async def update_building(
     session: AsyncSession, building: Building, body: BuildingUpdate
 ) -> Building:
-    changes = {
-        name: value
-        for name, value in msgspec.structs.asdict(body).items()
-        if value is not msgspec.UNSET
-    }
-    reject_nul_characters(changes)
+    changes = sent_fields(body)
     if "country" in changes:
         changes["country"] = valid_country(changes["country"])
     if "timezone" in changes:
@@ -86,32 +68,11 @@ async def delete_building(session: AsyncSession, building: Building) -> None:
 
 
 async def list_buildings(
-    session: AsyncSession, user: User, *, limit: int, cursor: str | None
+    session: AsyncSession, user: User, *, limit: int, after: CreatedKey | None
 ) -> Page[Building]:
-    after = decode_page_key(cursor)
     rows = await repository.page(session, user.org_id, user.id, after=after, limit=limit + 1)
-    return page_of(rows, limit, lambda building: (building.created_at, building.id))
+    return page_of(rows, limit, BY_CREATED, lambda building: (building.created_at, building.id))
 
 
 def building_json(building: Building) -> dict[str, Any]:
-    return {
-        "id": building.id,
-        "user_id": building.user_id,
-        "name": building.name,
-        "property_type": building.property_type,
-        "occupant_type": building.occupant_type,
-        "space_heating": building.space_heating,
-        "water_heating": building.water_heating,
-        "property_size_m2": building.property_size_m2,
-        "property_age": building.property_age,
-        "num_occupants": building.num_occupants,
-        "photovoltaic": building.photovoltaic,
-        "street_and_number": building.street_and_number,
-        "street_add_info": building.street_add_info,
-        "town": building.town,
-        "zip_code": building.zip_code,
-        "country": building.country,
-        "timezone": building.timezone,
-        "created_at": building.created_at,
-        "updated_at": building.updated_at,
-    }
+    return documented(building, BuildingOut)

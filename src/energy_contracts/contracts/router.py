@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
 from energy_contracts.api.bodies import decode_json
-from energy_contracts.api.openapi import json_response, openapi_body, problems
-from energy_contracts.api.paging import next_link
-from energy_contracts.api.responses import JSON
+from energy_contracts.api.openapi import (
+    ETAG_HEADER,
+    LINK_HEADER,
+    LOCATION_HEADER,
+    json_response,
+    openapi_body,
+    problems,
+)
+from energy_contracts.api.paging import IdCursor, InstantCursor, Limit, page_response
+from energy_contracts.api.responses import JSON, location
 from energy_contracts.auth.dependencies import ScopedOrgId
 from energy_contracts.contracts import service
 from energy_contracts.contracts.price_rules import instant_param, non_finite_number_field
@@ -70,23 +77,6 @@ To = Annotated[
         examples=["2024-01-02T00:00:00+01:00"],
     ),
 ]
-Cursor = Annotated[str | None, Query(description="From the `Link: rel=next` of the last page.")]
-
-_ETAG_HEADER = {
-    "description": 'The contract\'s version (e.g. `"3"`), for If-Match.',
-    "schema": {"type": "string"},
-}
-_LINK_HEADER = {
-    "description": 'RFC 8288 `<...>; rel="next"` while more pages exist.',
-    "schema": {"type": "string"},
-}
-
-
-def _documented(type_: Any, description: str, **headers: dict[str, Any]) -> dict[str, Any]:
-    response = json_response(type_, description)
-    if headers:
-        response["headers"] = {name.replace("_", "-"): spec for name, spec in headers.items()}
-    return response
 
 
 async def _decode(request: Request, type_: type[T]) -> T:
@@ -125,11 +115,8 @@ def _range(start: str | None, end: str | None) -> tuple[datetime | None, datetim
     "with it are stored with it, or nothing is stored.",
     openapi_extra=openapi_body(ContractIn, examples=CONTRACT_EXAMPLES),
     responses={
-        200: _documented(
-            ContractOut,
-            "The created contract.",
-            ETag=_ETAG_HEADER,
-            Location={"description": "The contract's URL.", "schema": {"type": "string"}},
+        200: json_response(
+            ContractOut, "The created contract.", headers=ETAG_HEADER | LOCATION_HEADER
         ),
         **problems(400, 401, 403, 404, 409, 413, 422, 503),
     },
@@ -139,15 +126,14 @@ async def create_contract(
 ) -> Response:
     body = await _decode(request, ContractIn)
     view = await service.create_contract(session, user, body)
-    location = request.url_for(
+    headers = location(
+        request,
         "get_energy_contract",
-        org_id=str(user.org_id),
-        user_id=str(user.id),
-        contract_id=str(view.contract.id),
+        org_id=user.org_id,
+        user_id=user.id,
+        contract_id=view.contract.id,
     )
-    return _contract_response(
-        view, include_prices=include_prices, headers={"Location": str(location)}
-    )
+    return _contract_response(view, include_prices=include_prices, headers=headers)
 
 
 @router.get(
@@ -155,7 +141,7 @@ async def create_contract(
     name="list_user_energy_contracts",
     summary="The user's energy contracts",
     responses={
-        200: _documented(list[ContractOut], "The user-level and building contracts."),
+        200: json_response(list[ContractOut], "The user-level and building contracts."),
         **problems(401, 403, 404, 503),
     },
 )
@@ -171,7 +157,7 @@ async def list_user_contracts(
     name="get_energy_contract",
     summary="One energy contract",
     responses={
-        200: _documented(ContractOut, "The contract.", ETag=_ETAG_HEADER),
+        200: json_response(ContractOut, "The contract.", headers=ETAG_HEADER),
         **problems(401, 403, 404, 503),
     },
 )
@@ -194,7 +180,7 @@ async def get_contract(
     "`price_interval_minutes` can change only while the contract has no prices (else 409).",
     openapi_extra=openapi_body(ContractIn, examples=CONTRACT_UPDATE_EXAMPLES),
     responses={
-        200: _documented(ContractOut, "The contract after the change.", ETag=_ETAG_HEADER),
+        200: json_response(ContractOut, "The contract after the change.", headers=ETAG_HEADER),
         **problems(400, 401, 403, 404, 409, 412, 413, 422, 503),
     },
 )
@@ -233,7 +219,7 @@ async def delete_contract(
     summary="Every energy contract of the organisation",
     description="Ordered by contract id; paged with `limit` and `cursor` (Link: rel=next).",
     responses={
-        200: _documented(list[ContractOut], "One page of contracts.", Link=_LINK_HEADER),
+        200: json_response(list[ContractOut], "One page of contracts.", headers=LINK_HEADER),
         **problems(401, 403, 404, 422, 503),
     },
 )
@@ -241,23 +227,24 @@ async def list_organisation_contracts(
     request: Request,
     org_id: ScopedOrgId,
     session: SessionDep,
+    *,
     user_id: Annotated[uuid.UUID | None, Query(description="Only this user's.")] = None,
     building_id: Annotated[uuid.UUID | None, Query(description="Only this building's.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_CONTRACTS_PAGE)] = MAX_CONTRACTS_PAGE,
-    cursor: Cursor = None,
+    limit: Annotated[int, Limit(maximum=MAX_CONTRACTS_PAGE)],
+    after: IdCursor,
     include_prices: IncludePrices = True,
 ) -> Response:
-    views, next_cursor = await service.list_organisation_contracts(
+    page = await service.list_organisation_contracts(
         session,
         org_id,
         user_id=user_id,
         building_id=building_id,
-        cursor=cursor,
+        after=after,
         limit=limit,
         include_prices=include_prices,
     )
-    content = [service.contract_out(view, include_prices=include_prices) for view in views]
-    return JSON(content, headers=next_link(request.url, next_cursor) if next_cursor else None)
+    content = [service.contract_out(view, include_prices=include_prices) for view in page.items]
+    return page_response(request, content, page.next_cursor)
 
 
 @router.get(
@@ -265,9 +252,7 @@ async def list_organisation_contracts(
     name="get_energy_contract_prices",
     summary="A contract's prices in [from, to)",
     responses={
-        200: _documented(
-            list[PriceOut], "Prices, ascending.", ETag=_ETAG_HEADER, Link=_LINK_HEADER
-        ),
+        200: json_response(list[PriceOut], "Prices, ascending.", headers=ETAG_HEADER | LINK_HEADER),
         **problems(401, 403, 404, 422, 503),
     },
 )
@@ -276,19 +261,18 @@ async def get_prices(
     contract_id: uuid.UUID,
     user: ScopedUser,
     session: SessionDep,
+    *,
     start: From = None,
     end: To = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PRICES_PER_REQUEST)] = DEFAULT_PRICES_PAGE,
-    cursor: Cursor = None,
+    limit: Annotated[int, Limit(maximum=MAX_PRICES_PER_REQUEST, default=DEFAULT_PRICES_PAGE)],
+    after: InstantCursor,
 ) -> Response:
     since, until = _range(start, end)
-    rows, next_cursor, contract_etag = await service.price_page(
-        session, user, contract_id, start=since, end=until, cursor=cursor, limit=limit
+    page, contract_etag = await service.price_page(
+        session, user, contract_id, start=since, end=until, after=after, limit=limit
     )
     headers = {"ETag": contract_etag}
-    if next_cursor:
-        headers |= next_link(request.url, next_cursor)
-    return JSON(service.prices_out(rows), headers=headers)
+    return page_response(request, service.prices_out(page.items), page.next_cursor, headers)
 
 
 @router.put(
@@ -300,7 +284,7 @@ async def get_prices(
     "One invalid price means none is stored.",
     openapi_extra=openapi_body(PricesIn, examples=PRICES_EXAMPLES),
     responses={
-        200: _documented(PriceWriteSummary, "What the write did.", ETag=_ETAG_HEADER),
+        200: json_response(PriceWriteSummary, "What the write did.", headers=ETAG_HEADER),
         **problems(400, 401, 403, 404, 412, 413, 422, 503),
     },
 )
@@ -330,7 +314,7 @@ async def put_prices(
     summary="Delete the prices in [from, to)",
     description="An absent bound is open: without `from` and `to` every price is deleted.",
     responses={
-        200: _documented(PricesDeleted, "How many prices were deleted.", ETag=_ETAG_HEADER),
+        200: json_response(PricesDeleted, "How many prices were deleted.", headers=ETAG_HEADER),
         **problems(401, 403, 404, 412, 422, 503),
     },
 )

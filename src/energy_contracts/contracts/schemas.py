@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Raw, Struct, UnsetType
 
+from energy_contracts.api.validation import NO_NUL
+
 MAX_PRICES_PER_REQUEST = 100_000
 
 CONTRACT_TYPES = ("spot_hourly", "monthly", "yearly")
@@ -65,8 +67,10 @@ ContractTypeText = Annotated[
         examples=["spot_hourly", "Spot Hourly", "Yearly"],
     ),
 ]
-MeterId = Annotated[str, Meta(max_length=19, examples=["125328591095"])]
-Supplier = Annotated[str, Meta(max_length=100, examples=["Good Energy Company"])]
+MeterId = Annotated[str, Meta(max_length=19, examples=["125328591095"], extra_json_schema=NO_NUL)]
+Supplier = Annotated[
+    str, Meta(max_length=100, examples=["Good Energy Company"], extra_json_schema=NO_NUL)
+]
 CurrencyText = Annotated[
     str,
     Meta(

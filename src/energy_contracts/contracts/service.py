@@ -42,7 +42,8 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from energy_contracts.api.paging import decode_cursor, encode_cursor
+from energy_contracts.api.paging import BY_ID, BY_INSTANT, Page, page_of
+from energy_contracts.api.validation import nul_character_errors
 from energy_contracts.buildings.models import Building
 from energy_contracts.codes import currency_code, zone
 from energy_contracts.contracts import prices, repository
@@ -141,23 +142,22 @@ async def list_organisation_contracts(
     *,
     user_id: uuid.UUID | None,
     building_id: uuid.UUID | None,
-    cursor: str | None,
+    after: uuid.UUID | None,
     limit: int,
     include_prices: bool,
-) -> tuple[list[ContractView], str | None]:
-    """One page ordered by contract id, and the cursor of the next page (None at the end)."""
-    after_id = decode_cursor(cursor, (uuid.UUID,))[0] if cursor else None
+) -> Page[ContractView]:
+    """One page ordered by contract id, after the contract id ``after``."""
     contracts = await repository.contracts_of_organisation(
         session,
         org_id,
         user_id=user_id,
         building_id=building_id,
-        after_id=after_id,
+        after_id=after,
         limit=limit + 1,
     )
-    page = list(contracts[:limit])
-    next_cursor = encode_cursor([page[-1].id]) if len(contracts) > limit else None
-    return await _views(session, org_id, page, include_prices=include_prices), next_cursor
+    page = page_of(contracts, limit, BY_ID, lambda contract: contract.id)
+    views = await _views(session, org_id, page.items, include_prices=include_prices)
+    return Page(views, page.next_cursor)
 
 
 async def price_page(
@@ -167,21 +167,17 @@ async def price_page(
     *,
     start: datetime | None,
     end: datetime | None,
-    cursor: str | None,
+    after: datetime | None,
     limit: int,
-) -> tuple[list[PriceRow], str | None, str]:
-    """Prices in ``[start, end)`` after the cursor; the next cursor; the contract's ETag."""
+) -> tuple[Page[PriceRow], str]:
+    """A page of the prices in ``[start, end)`` after the instant ``after``; the contract's
+    ETag."""
     _check_range(start, end)
     contract = await _contract(session, user, contract_id)
-    after: datetime | None = decode_cursor(cursor, (datetime,))[0] if cursor else None
-    if after is not None and after.tzinfo is None:  # hand-made: ours always carry UTC
-        raise Unprocessable.field("cursor", "is not a cursor this API returned")
     rows = await prices.read_prices(
         session, user.org_id, contract.id, start=start, end=end, after=after, limit=limit + 1
     )
-    page = rows[:limit]
-    next_cursor = encode_cursor([page[-1][0]]) if len(rows) > limit else None
-    return page, next_cursor, etag(contract.version)
+    return page_of(rows, limit, BY_INSTANT, lambda row: row[0]), etag(contract.version)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -465,6 +461,7 @@ async def _resolve(
                 )
             )
 
+    errors += nul_character_errors({"meter_id": body.meter_id, "supplier": body.supplier})
     interval = _interval(kind, body.price_interval_minutes, current, errors)
 
     prices_field, sent_prices = _one_of(body, "energy_prices", "energy_price", errors)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
+from energy_contracts.db import rows
+from energy_contracts.db.rows import CreatedKey
 from energy_contracts.tenancy import find_scoped, scoped
 from energy_contracts.users.models import User
-
-PageKey = tuple[datetime, uuid.UUID]
 
 
 async def find_by_email_key(
@@ -31,42 +28,23 @@ async def find_by_external_id(
 
 
 async def page(
-    session: AsyncSession, org_id: uuid.UUID, *, after: PageKey | None, limit: int
+    session: AsyncSession, org_id: uuid.UUID, *, after: CreatedKey | None, limit: int
 ) -> Sequence[User]:
     """Up to ``limit`` users in (created_at, id) order, starting after the key ``after``."""
     statement = scoped(User, org_id)
-    if after is not None:
-        created_at, user_id = after
-        statement = statement.where(
-            or_(
-                User.created_at > created_at,
-                and_(User.created_at == created_at, User.id > user_id),
-            )
-        )
-    result = await session.scalars(statement.order_by(User.created_at, User.id).limit(limit))
-    return result.all()
+    return await rows.page_in_creation_order(session, statement, User, after=after, limit=limit)
 
 
 async def insert(session: AsyncSession, user: User) -> None:
-    """INSERT in a savepoint: if a concurrent request took the email or external id, the
-    unique violation rolls back only the savepoint and the transaction stays usable."""
-    async with session.begin_nested():
-        session.add(user)
-        await session.flush()
+    """In a savepoint: if a concurrent request took the email or external id, the unique
+    violation rolls back only the savepoint and the transaction stays usable."""
+    await rows.insert(session, user)
 
 
 async def update(session: AsyncSession, user: User, changes: Mapping[str, Any]) -> bool:
-    """UPDATE in a savepoint, for the same reason as ``insert``; False if the user is gone
-    (deleted by a concurrent request). The primary key (org_id, id) is the WHERE clause, so
-    the organisation is part of it."""
-    try:
-        async with session.begin_nested():
-            for name, value in changes.items():
-                setattr(user, name, value)
-            await session.flush()
-    except StaleDataError:  # the UPDATE matched no row
-        return False
-    return True
+    """In a savepoint, for the same reason as ``insert``; False if the user is gone
+    (deleted by a concurrent request)."""
+    return await rows.update(session, user, changes)
 
 
 async def delete(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:

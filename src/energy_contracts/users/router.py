@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from energy_contracts.api.bodies import decode_body
-from energy_contracts.api.openapi import json_response, openapi_body, problems
-from energy_contracts.api.paging import next_link
-from energy_contracts.api.responses import JSON
+from energy_contracts.api.openapi import (
+    LINK_HEADER,
+    LOCATION_HEADER,
+    json_response,
+    openapi_body,
+    problems,
+)
+from energy_contracts.api.paging import CreatedCursor, Limit, page_response
+from energy_contracts.api.responses import JSON, location
 from energy_contracts.auth.dependencies import ScopedOrgId
 from energy_contracts.db.session import SessionDep
 from energy_contracts.tenancy import ScopedUser
@@ -25,37 +31,7 @@ from energy_contracts.users.schemas import (
 
 router = APIRouter(prefix="/org/{org_id}/users", tags=["Users"])
 
-Limit = Annotated[
-    int,
-    Query(
-        ge=1,
-        le=service.MAX_PAGE_SIZE,
-        description=f"Page size; default and maximum {service.MAX_PAGE_SIZE}.",
-    ),
-]
-Cursor = Annotated[
-    str | None,
-    Query(description='Opaque; taken from the previous page\'s `Link: <...>; rel="next"`.'),
-]
-
-LOCATION_HEADER = {
-    "Location": {"description": "The created object's URL.", "schema": {"type": "string"}}
-}
-LINK_HEADER = {
-    "Link": {
-        "description": 'RFC 8288 `<...>; rel="next"`, present only when a next page exists.',
-        "schema": {"type": "string"},
-    }
-}
-
-
-def with_headers(response: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
-    return {**response, "headers": headers}
-
-
-def page_response(request: Request, items: list[dict[str, Any]], next_cursor: str | None) -> JSON:
-    headers = next_link(request.url, next_cursor) if next_cursor is not None else None
-    return JSON(items, headers=headers)
+MAX_PAGE_SIZE = 1000
 
 
 @router.post(
@@ -63,15 +39,15 @@ def page_response(request: Request, items: list[dict[str, Any]], next_cursor: st
     summary="Create a user",
     openapi_extra=openapi_body(UserCreate, examples=USER_EXAMPLES),
     responses={
-        200: with_headers(json_response(UserOut, "The created user."), LOCATION_HEADER),
+        200: json_response(UserOut, "The created user.", headers=LOCATION_HEADER),
         **problems(400, 401, 403, 404, 409, 422, 503),
     },
 )
 async def create_user(request: Request, org_id: ScopedOrgId, session: SessionDep) -> Response:
     body = await decode_body(request, UserCreate)
     user = await service.create_user(session, org_id, body)
-    location = request.url_for("get_user", org_id=str(org_id), user_id=str(user.id))
-    return JSON(service.user_json(user), headers={"Location": str(location)})
+    headers = location(request, "get_user", org_id=org_id, user_id=user.id)
+    return JSON(service.user_json(user), headers=headers)
 
 
 @router.get(
@@ -79,7 +55,7 @@ async def create_user(request: Request, org_id: ScopedOrgId, session: SessionDep
     summary="List the organisation's users",
     description="Oldest first. Paged: follow the `Link` header while there is one.",
     responses={
-        200: with_headers(json_response(list[UserOut], "A page of users."), LINK_HEADER),
+        200: json_response(list[UserOut], "A page of users.", headers=LINK_HEADER),
         **problems(401, 403, 404, 422, 503),
     },
 )
@@ -87,10 +63,10 @@ async def list_users(
     request: Request,
     org_id: ScopedOrgId,
     session: SessionDep,
-    limit: Limit = service.MAX_PAGE_SIZE,
-    cursor: Cursor = None,
+    limit: Annotated[int, Limit(maximum=MAX_PAGE_SIZE)],
+    after: CreatedCursor,
 ) -> Response:
-    page = await service.list_users(session, org_id, limit=limit, cursor=cursor)
+    page = await service.list_users(session, org_id, limit=limit, after=after)
     return page_response(request, [service.user_json(u) for u in page.items], page.next_cursor)
 
 

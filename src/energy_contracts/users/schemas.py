@@ -2,7 +2,8 @@
 
 Length and range rules live in the types (``msgspec.Meta``), so a violation is a 422 naming
 the field before any rule in the service runs. Rules a type cannot express — the shape of
-an email address, a country that exists — are checked by the service.
+an email address, a country that exists — are checked by the service, and documented here
+as a ``pattern`` that is the very regex the service checks.
 """
 
 from __future__ import annotations
@@ -14,12 +15,20 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from energy_contracts.api.validation import NO_NUL, WHITESPACE
+from energy_contracts.codes import country_pattern
+
+# A pragmatic shape, not RFC 5322: one '@', no whitespace (nor NUL), a dotted domain without
+# empty labels. The service checks this very pattern.
+_NOT_IN_EMAIL = rf"@\x00{WHITESPACE}"
+EMAIL_PATTERN = rf"^[^{_NOT_IN_EMAIL}]+@[^.{_NOT_IN_EMAIL}]+(?:\.[^.{_NOT_IN_EMAIL}]+)+$"
 Email = Annotated[
     str,
     Meta(
         max_length=254,
         description="Unique in the organisation, compared case-insensitively; stored as given.",
         examples=["jane.doe@example.com"],
+        extra_json_schema={"pattern": EMAIL_PATTERN},
     ),
 ]
 Role = Annotated[Literal["admin", "staff", "user"], Meta(description="Default `user`.")]
@@ -30,10 +39,11 @@ ExternalUserId = Annotated[
         max_length=100,
         description="The partner's own id for the user; unique in the organisation.",
         examples=["crm-4711"],
+        extra_json_schema=NO_NUL,
     ),
 ]
-Text100 = Annotated[str, Meta(max_length=100)]
-ZipCode = Annotated[str, Meta(max_length=20)]
+Text100 = Annotated[str, Meta(max_length=100, extra_json_schema=NO_NUL)]
+ZipCode = Annotated[str, Meta(max_length=20, extra_json_schema=NO_NUL)]
 Country = Annotated[
     str,
     Meta(
@@ -41,6 +51,7 @@ Country = Annotated[
         max_length=2,
         description="ISO 3166-1 alpha-2, case-insensitive; returned upper-case.",
         examples=["AT"],
+        extra_json_schema={"pattern": country_pattern()},  # what the service checks
     ),
 ]
 Latitude = Annotated[float, Meta(ge=-90, le=90)]

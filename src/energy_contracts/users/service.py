@@ -7,71 +7,24 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-import msgspec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from energy_contracts.api.paging import decode_cursor, encode_cursor
-from energy_contracts.codes import country_code
+from energy_contracts.api.paging import BY_CREATED, Page, page_of
+from energy_contracts.api.responses import documented
+from energy_contracts.api.validation import sent_fields, valid_country
 from energy_contracts.db.base import new_id, utcnow
+from energy_contracts.db.rows import CreatedKey
 from energy_contracts.errors import Conflict, FieldError, NotFound, Unprocessable
 from energy_contracts.users import repository
 from energy_contracts.users.models import User
-from energy_contracts.users.repository import PageKey
-from energy_contracts.users.schemas import UserCreate, UserUpdate
+from energy_contracts.users.schemas import EMAIL_PATTERN, UserCreate, UserOut, UserUpdate
 
-T = TypeVar("T")
-
-MAX_PAGE_SIZE = 1000
 MAX_EXTERNAL_USER_ID_LENGTH = 100
 
-# A pragmatic shape, not RFC 5322: one '@', no whitespace, a dotted domain without empty labels.
-_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: Sequence[T]
-    next_cursor: str | None
-
-
-def decode_page_key(cursor: str | None) -> PageKey | None:
-    """The (created_at, id) a page starts after; a cursor we did not make is a 422."""
-    if cursor is None:
-        return None
-    created_at, row_id = decode_cursor(cursor, (datetime, uuid.UUID))
-    if created_at.tzinfo is None:  # never made by us, and naive instants cannot be compared
-        raise Unprocessable.field("cursor", "is not a cursor this API returned")
-    return created_at, row_id
-
-
-def page_of(rows: Sequence[T], limit: int, key: Callable[[T], Sequence[Any]]) -> Page[T]:
-    """``rows`` holds up to ``limit + 1`` rows: the extra one only says a next page exists."""
-    if len(rows) <= limit:
-        return Page(rows, None)
-    shown = rows[:limit]
-    return Page(shown, encode_cursor(key(shown[-1])))
-
-
-def reject_nul_characters(fields: Mapping[str, Any]) -> None:
-    """PostgreSQL cannot store U+0000 in text; refuse it as input rather than fail later."""
-    for name, value in fields.items():
-        if isinstance(value, str) and "\x00" in value:
-            raise Unprocessable.field(name, "must not contain NUL characters")
-
-
-def valid_country(value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = country_code(value)
-    if code is None:
-        raise Unprocessable.field("country", f"{value!r} is not an ISO 3166-1 alpha-2 code")
-    return code
+_EMAIL_SHAPE = re.compile(EMAIL_PATTERN)  # what the OpenAPI document says, to the letter
 
 
 def valid_email(value: str) -> str:
@@ -85,8 +38,7 @@ def email_key_of(email: str) -> str:
 
 
 async def create_user(session: AsyncSession, org_id: uuid.UUID, body: UserCreate) -> User:
-    fields = msgspec.structs.asdict(body)
-    reject_nul_characters(fields)
+    fields = sent_fields(body)
     fields["email"] = valid_email(body.email)
     fields["country"] = valid_country(body.country)
     key = email_key_of(body.email)
@@ -106,12 +58,7 @@ async def create_user(session: AsyncSession, org_id: uuid.UUID, body: UserCreate
 
 async def update_user(session: AsyncSession, user: User, body: UserUpdate) -> User:
     org_id, user_id = user.org_id, user.id
-    changes = {
-        name: value
-        for name, value in msgspec.structs.asdict(body).items()
-        if value is not msgspec.UNSET
-    }
-    reject_nul_characters(changes)
+    changes = sent_fields(body)
     if "email" in changes:
         changes["email"] = valid_email(changes["email"])
         changes["email_key"] = email_key_of(changes["email"])
@@ -139,11 +86,10 @@ async def delete_user(session: AsyncSession, user: User) -> None:
 
 
 async def list_users(
-    session: AsyncSession, org_id: uuid.UUID, *, limit: int, cursor: str | None
+    session: AsyncSession, org_id: uuid.UUID, *, limit: int, after: CreatedKey | None
 ) -> Page[User]:
-    after = decode_page_key(cursor)
     rows = await repository.page(session, org_id, after=after, limit=limit + 1)
-    return page_of(rows, limit, lambda user: (user.created_at, user.id))
+    return page_of(rows, limit, BY_CREATED, lambda user: (user.created_at, user.id))
 
 
 async def get_user_by_external_id(
@@ -185,21 +131,4 @@ def _duplicate(field: str, holder: User) -> Conflict:
 
 
 def user_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "organization_id": user.org_id,
-        "email": user.email,
-        "role": user.role,
-        "external_user_id": user.external_user_id,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "street_and_number": user.street_and_number,
-        "street_add_info": user.street_add_info,
-        "town": user.town,
-        "zip_code": user.zip_code,
-        "country": user.country,
-        "latitude": user.latitude,
-        "longitude": user.longitude,
-        "created_at": user.created_at,
-        "updated_at": user.updated_at,
-    }
+    return documented(user, UserOut, organization_id="org_id")

@@ -8,12 +8,13 @@ cap). Nothing here touches the database, so a request that fails here writes not
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,24 @@ _NUMBER_START = frozenset(b"-0123456789")
 _JSON_KINDS = {ord('"'): "a string", ord("t"): "a boolean", ord("f"): "a boolean"}
 _JSON_KINDS |= {ord("n"): "null", ord("{"): "an object", ord("["): "an array"}
 _TYPE_SEPARATORS = re.compile(r"[\s_-]+")
+# A price in the form the exact path would store it (``canonical_decimal_text``): no
+# exponent, no trailing fractional zero, no negative zero, at most 9 integer and 19
+# fractional digits. Such a text is its own exact, canonical value.
+_CANONICAL_PRICE_TEXT = (
+    rb"(?:-(?:0\.[0-9]{0,18}[1-9]|[1-9][0-9]{0,8}(?:\.[0-9]{0,18}[1-9])?)"
+    rb"|(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{0,18}[1-9])?)"
+)
+_CANONICAL_PRICE = re.compile(_CANONICAL_PRICE_TEXT)
+_CANONICAL_PRICE_LINES = re.compile(
+    rb"(?:" + _CANONICAL_PRICE_TEXT + rb"\n)*" + _CANONICAL_PRICE_TEXT
+)
+_PRICE_OF = operator.attrgetter("price")
+_TIMESTAMP_OF = operator.attrgetter("timestamp")
+_TZINFO_OF = operator.attrgetter("tzinfo")
+_MINUTE_OF = operator.attrgetter("minute")
+_SECOND_OF = operator.attrgetter("second")
+_MICROSECOND_OF = operator.attrgetter("microsecond")
+_IN_UTC = operator.methodcaller("astimezone", UTC)
 _SPACE_FOR_PLUS = re.compile(
     r"^(?P<head>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (?P<offset>\d{2}:?\d{2})$"
 )
@@ -92,7 +111,82 @@ def decimal_places(value: Decimal) -> int:
 
 
 def parse_prices(items: Sequence[PriceIn], field: str, grid: Grid | None) -> list[PriceRow]:
-    """Validated rows, ascending by instant; a 422 naming each bad entry otherwise."""
+    """Validated rows, ascending by instant; a 422 naming each bad entry otherwise.
+
+    A year of quarter hours is 35,136 items, so the common case runs in whole-column passes
+    (each a C loop: ``map`` of a builtin, one regular expression over all prices) instead of
+    a Python loop per item; whatever those passes cannot vouch for goes through the exact
+    per-item path, which also words every error. Both give the same rows.
+    """
+    rows = _parse_columns(items, grid)
+    if rows is not None:
+        return rows
+    return _parse_each(items, field, grid)
+
+
+def _parse_columns(items: Sequence[PriceIn], grid: Grid | None) -> list[PriceRow] | None:
+    """The rows, if every item is valid; None if any item needs ``_parse_each``."""
+    if not items:
+        return []
+    prices = _price_column(list(map(_PRICE_OF, items)))
+    if prices is None:
+        return None
+    instants = _instant_column(list(map(_TIMESTAMP_OF, items)), grid)
+    if instants is None:
+        return None
+    if not all(map(operator.lt, instants, islice(instants, 1, None))):
+        # Not strictly ascending: sort, and let the exact path word any duplicate.
+        order = sorted(range(len(instants)), key=instants.__getitem__)
+        instants = [instants[index] for index in order]
+        prices = [prices[index] for index in order]
+        if not all(map(operator.lt, instants, islice(instants, 1, None))):
+            return None
+    return list(zip(instants, prices, strict=True))
+
+
+def _price_column(raws: list[msgspec.Raw]) -> list[Decimal] | None:
+    """Exact canonical prices; None if one is invalid. Canonical texts (nearly all) need
+    no more than one regular expression over all of them and a ``Decimal`` each."""
+    lines = b"\n".join(raws)
+    if _CANONICAL_PRICE_LINES.fullmatch(lines) is not None:
+        return list(map(Decimal, lines.decode("ascii").split("\n")))
+    prices: list[Decimal] = []
+    for raw in raws:
+        text = bytes(raw)
+        price = Decimal(text.decode("ascii")) if _CANONICAL_PRICE.fullmatch(text) else None
+        if price is None:
+            exact = exact_price(raw)
+            if isinstance(exact, str):
+                return None
+            price = exact
+        prices.append(price)
+    return prices
+
+
+def _instant_column(texts: list[str], grid: Grid | None) -> list[datetime] | None:
+    """UTC instants, each with an offset and on ``grid``; None if one is not."""
+    try:
+        stamps = list(map(datetime.fromisoformat, texts))
+    except ValueError:
+        return None
+    offsets = set(map(_TZINFO_OF, stamps))
+    if None in offsets:
+        return None
+    try:
+        instants = stamps if offsets == {UTC} else list(map(_IN_UTC, stamps))
+        local = list(map(operator.methodcaller("astimezone", grid.zone), instants)) if grid else []
+    except (OverflowError, ValueError):
+        return None
+    if grid is not None:
+        if any(minute % grid.minutes for minute in set(map(_MINUTE_OF, local))):
+            return None
+        if set(map(_SECOND_OF, local)) != {0} or set(map(_MICROSECOND_OF, local)) != {0}:
+            return None
+    return instants
+
+
+def _parse_each(items: Sequence[PriceIn], field: str, grid: Grid | None) -> list[PriceRow]:
+    """``parse_prices`` item by item: every error found, each named (up to a cap)."""
     errors: list[FieldError] = []
     keyed: list[tuple[datetime, int, Decimal]] = []
     for index, item in enumerate(items):

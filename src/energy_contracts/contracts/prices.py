@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from energy_contracts.contracts.models import PriceRow, energy_prices
+from energy_contracts.db.engine import DatabaseUnavailableError, is_connection_failure
 
 _PRICE_SCOPE_ERROR = "price writes must run inside the request's transaction"
 
@@ -49,6 +50,40 @@ class WriteCounts:
     @property
     def changed(self) -> bool:
         return self.inserted + self.updated > 0
+
+
+async def postgresql_connection(session: AsyncSession) -> AsyncConnection | None:
+    """The request's connection when it is PostgreSQL (asyncpg), else None."""
+    connection = await session.connection()
+    return connection if connection.dialect.name == "postgresql" else None
+
+
+async def driver_fetch(connection: AsyncConnection, sql: str, *args: Any) -> list[Any]:
+    """``sql`` (``$n`` parameters) through asyncpg itself: its prepared-statement cache, no
+    statement compilation, no result processing. A failure of the connection is handled as
+    the engine handles one (``db.engine``): the connection is dropped, the answer a 503."""
+    driver = await _driver(connection)
+    try:
+        rows: list[Any] = await driver.fetch(sql, *args)
+    except Exception as error:
+        await _raise_if_disconnected(connection, error)
+        raise
+    return rows
+
+
+async def _driver(connection: AsyncConnection) -> Any:
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+async def _raise_if_disconnected(connection: AsyncConnection, error: Exception) -> None:
+    """After the driver raised ``error`` on ``connection``: a broken connection is dropped
+    and becomes ``DatabaseUnavailableError``; anything else is left to the caller."""
+    if is_connection_failure(error, "postgresql"):
+        await connection.invalidate()
+        raise DatabaseUnavailableError(
+            f"database connection failed: {type(error).__name__}"
+        ) from error
 
 
 def price_scope(org_id: uuid.UUID, contract_id: uuid.UUID) -> list[ColumnElement[bool]]:
@@ -174,26 +209,28 @@ async def _upsert_postgresql(
     rows: list[PriceRow],
 ) -> WriteCounts:
     latest = await last_price_instant(session, org_id, contract_id)
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
+    driver = await _driver(connection)
     # The statement above began the transaction on this connection; COPY must join it.
     if not driver.is_in_transaction():
         raise RuntimeError(_PRICE_SCOPE_ERROR)
-    first_instant = rows[0][0]
-    if latest is None or latest < first_instant:
-        await driver.copy_records_to_table(
-            energy_prices.name,
-            records=[(org_id, contract_id, ts, price) for ts, price in rows],
-            columns=["org_id", "contract_id", "ts", "price"],
+    try:
+        if latest is None or latest < rows[0][0]:
+            await driver.copy_records_to_table(
+                energy_prices.name,
+                # A generator: each record lives only until asyncpg has encoded it, so
+                # 35,000 of them never pile up for the garbage collector (which would
+                # then walk the whole heap: ~100 ms).
+                records=((org_id, contract_id, ts, price) for ts, price in rows),
+                columns=["org_id", "contract_id", "ts", "price"],
+            )
+            return WriteCounts(len(rows), len(rows), 0)
+        instants, prices = zip(*rows, strict=True)
+        counts = await driver.fetchrow(
+            _MERGE_POSTGRESQL, org_id, contract_id, list(instants), list(prices)
         )
-        return WriteCounts(len(rows), len(rows), 0)
-    counts = await driver.fetchrow(
-        _MERGE_POSTGRESQL,
-        org_id,
-        contract_id,
-        [ts for ts, _ in rows],
-        [price for _, price in rows],
-    )
+    except Exception as error:
+        await _raise_if_disconnected(connection, error)
+        raise
     return WriteCounts(len(rows), int(counts["inserted"]), int(counts["updated"]))
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from energy_contracts import pricing
 from energy_contracts.api.bodies import decode_body, field_path
 from energy_contracts.api.openapi import json_response, openapi_body, problems
 from energy_contracts.api.responses import JSON
-from energy_contracts.auth.dependencies import READ_QUERY
-from energy_contracts.db.session import SessionDep
+from energy_contracts.auth.dependencies import READ_QUERY, ScopedOrgId
+from energy_contracts.db.session import get_database
 from energy_contracts.effective import service
 from energy_contracts.effective.schemas import (
     CheapestWindow,
@@ -25,7 +29,6 @@ from energy_contracts.effective.schemas import (
     EffectivePrices,
 )
 from energy_contracts.errors import Unprocessable
-from energy_contracts.tenancy import ScopedBuilding, ScopedUser
 
 router = APIRouter(tags=["Effective prices"])
 
@@ -61,12 +64,40 @@ def _interval(value: int | None) -> int | None:
     return value
 
 
-async def _building_pricing(building: ScopedBuilding, session: SessionDep) -> service.Pricing:
-    return await service.building_pricing(session, building)
+UserId = Annotated[uuid.UUID, Path(description="The user's id.")]
+BuildingId = Annotated[uuid.UUID, Path(description="The building's id.")]
 
 
-async def _user_pricing(user: ScopedUser, session: SessionDep) -> service.Pricing:
-    return await service.user_pricing(session, user)
+@asynccontextmanager
+async def _connected(request: Request) -> AsyncIterator[AsyncConnection]:
+    """These answers only read, and without the ORM (see ``effective.repository``): a pooled
+    connection is all they need, not an ORM session and its transaction bookkeeping.
+    (``get_database`` is called, not depended on: a plain function as a dependency would
+    run in a worker thread.)"""
+    async with get_database(request).engine.connect() as connection:
+        yield connection
+
+
+async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with _connected(request) as connection:
+        yield connection
+
+
+# scope="function": the connection goes back to the pool before the response is sent.
+ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]
+
+
+async def _building_pricing(
+    org_id: ScopedOrgId, user_id: UserId, building_id: BuildingId, connection: ReadConnection
+) -> service.Pricing:
+    # One scoped read resolves user, building, organisation and contracts together.
+    return await service.building_pricing(connection, org_id, user_id, building_id)
+
+
+async def _user_pricing(
+    org_id: ScopedOrgId, user_id: UserId, connection: ReadConnection
+) -> service.Pricing:
+    return await service.user_pricing(connection, org_id, user_id)
 
 
 # What prices a building (its contract over the user's) or a user (the user-level contract).
@@ -82,18 +113,27 @@ UserPricing = Annotated[service.Pricing, Depends(_user_pricing)]
     responses={200: json_response(EffectivePrices), **COMMON_PROBLEMS},
 )
 async def building_effective_prices(
-    subject: BuildingPricing,
-    session: SessionDep,
+    request: Request,
+    org_id: ScopedOrgId,
+    user_id: UserId,
+    building_id: BuildingId,
     start: From = None,
     to: To = None,
     day: Day = None,
     interval: Interval = None,
 ) -> Response:
-    begin, end = service.requested_range(start, to, day, subject.timezone)
-    answer = await service.effective_prices(
-        session, subject, start=begin, end=end, interval=_interval(interval)
-    )
-    return JSON(answer)
+    # The hot read: the building, its contracts and (when the range can be told before the
+    # building is read) their prices in one statement (see service.likely_range); the
+    # connection goes back to the pool before the answer is computed.
+    likely = service.likely_range(org_id, building_id, start, to, day)
+    async with _connected(request) as connection:
+        subject = await service.building_pricing(
+            connection, org_id, user_id, building_id, prices_in=likely
+        )
+        begin, end = service.requested_range(start, to, day, subject.timezone)
+        slots = _interval(interval)
+        rows = await subject.prices(connection, begin, end)
+    return JSON(service.effective_answer(subject, rows, start=begin, end=end, interval=slots))
 
 
 @router.get(
@@ -104,7 +144,7 @@ async def building_effective_prices(
 )
 async def user_effective_prices(
     subject: UserPricing,
-    session: SessionDep,
+    connection: ReadConnection,
     start: From = None,
     to: To = None,
     day: Day = None,
@@ -112,7 +152,7 @@ async def user_effective_prices(
 ) -> Response:
     begin, end = service.requested_range(start, to, day, subject.timezone)
     answer = await service.effective_prices(
-        session, subject, start=begin, end=end, interval=_interval(interval)
+        connection, subject, start=begin, end=end, interval=_interval(interval)
     )
     return JSON(answer)
 
@@ -123,10 +163,10 @@ async def user_effective_prices(
     responses={200: json_response(EffectiveInterval), **COMMON_PROBLEMS},
 )
 async def building_current_price(
-    subject: BuildingPricing, session: SessionDep, interval: Interval = None
+    subject: BuildingPricing, connection: ReadConnection, interval: Interval = None
 ) -> Response:
     answer = await service.current_interval(
-        session, subject, now=datetime.now(UTC), interval=_interval(interval)
+        connection, subject, now=datetime.now(UTC), interval=_interval(interval)
     )
     return JSON(answer)
 
@@ -137,10 +177,10 @@ async def building_current_price(
     responses={200: json_response(EffectiveInterval), **COMMON_PROBLEMS},
 )
 async def user_current_price(
-    subject: UserPricing, session: SessionDep, interval: Interval = None
+    subject: UserPricing, connection: ReadConnection, interval: Interval = None
 ) -> Response:
     answer = await service.current_interval(
-        session, subject, now=datetime.now(UTC), interval=_interval(interval)
+        connection, subject, now=datetime.now(UTC), interval=_interval(interval)
     )
     return JSON(answer)
 
@@ -156,7 +196,7 @@ async def user_current_price(
 )
 async def building_cheapest_window(
     subject: BuildingPricing,
-    session: SessionDep,
+    connection: ReadConnection,
     minutes: Annotated[int, Query(description="Length of the load, in minutes.")],
     start: From = None,
     to: To = None,
@@ -166,7 +206,7 @@ async def building_cheapest_window(
     end = to if to is not None else begin + timedelta(hours=24)
     begin, end = service.checked_range(begin, end)
     answer = await service.cheapest_window(
-        session,
+        connection,
         subject,
         start=begin,
         end=end,
@@ -202,11 +242,11 @@ async def building_cheapest_window(
     responses={200: json_response(CostAnswer), **problems(400, 401, 403, 404, 413, 422, 503)},
 )
 async def building_cost(
-    request: Request, subject: BuildingPricing, session: SessionDep
+    request: Request, subject: BuildingPricing, connection: ReadConnection
 ) -> Response:
     body = await decode_body(request, CostRequest)
     consumption = [_consumption(index, item) for index, item in enumerate(body.consumption)]
-    return JSON(await service.consumption_cost(session, subject, consumption))
+    return JSON(await service.consumption_cost(connection, subject, consumption))
 
 
 def _consumption(index: int, item: ConsumptionIn) -> pricing.Consumption:

@@ -15,19 +15,16 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from energy_contracts import pricing
-from energy_contracts.buildings.models import Building
 from energy_contracts.codes import zone
-from energy_contracts.contracts.models import EnergyContract
-from energy_contracts.contracts.repository import load_prices
-from energy_contracts.errors import Unprocessable
-from energy_contracts.orgs.models import Organisation
-from energy_contracts.pricing import ContractType, PriceEntry, PricingInputError, Segment
-from energy_contracts.tenancy import scoped
-from energy_contracts.users.models import User
+from energy_contracts.contracts.models import PriceRow
+from energy_contracts.effective import repository
+from energy_contracts.effective.repository import ContractTerms, Place
+from energy_contracts.effective.schemas import EffectiveInterval, EffectivePrices
+from energy_contracts.errors import NotFound, Unprocessable
+from energy_contracts.pricing import ContractType, PricingInputError, Segment
 
 MAX_RANGE = timedelta(days=366)
 DEFAULT_SLOT_MINUTES = 60
@@ -42,10 +39,14 @@ class Origin:
     source: Source
     includes_external_components: bool | None
 
+    def fields(self) -> tuple[uuid.UUID, Source, bool | None]:
+        """``contract_id``, ``source``, ``includes_external_components`` of an interval."""
+        return self.contract_id, self.source, self.includes_external_components
+
 
 @dataclass(frozen=True, slots=True)
 class ApplicableContract:
-    contract: EnergyContract
+    contract: ContractTerms
     source: Source
     timezone: ZoneInfo
 
@@ -60,21 +61,38 @@ class ApplicableContract:
 class Pricing:
     """The contracts that price one building (building first), its clock and currency."""
 
+    org_id: uuid.UUID
     contracts: list[ApplicableContract]
     timezone: ZoneInfo
     currency: str
+    prefetched: dict[uuid.UUID, list[PriceRow]] | None = None
+    """The contracts' prices over ``prefetched_span``, if read along with the contracts."""
+    prefetched_span: tuple[datetime, datetime] | None = None
 
     async def curve(
-        self, session: AsyncSession, start: datetime, end: datetime
+        self, connection: AsyncConnection, start: datetime, end: datetime
     ) -> list[Segment[Origin]]:
-        """The effective curve over ``[start, end)``: each contract's curve, overridden in
-        order. Loads exactly the rows needed: the range plus the last entry before it."""
+        """The effective curve over ``[start, end)`` (see ``prices`` and ``curve_of``)."""
+        return self.curve_of(await self.prices(connection, start, end))
+
+    async def prices(
+        self, connection: AsyncConnection, start: datetime, end: datetime
+    ) -> dict[uuid.UUID, list[PriceRow]]:
+        """Exactly the rows the curve over ``[start, end)`` needs: per contract the range and
+        the last entry before it, for every contract in one read (none if they were read
+        with the contracts)."""
+        if self.prefetched is not None and self.prefetched_span == (start, end):
+            return self.prefetched
+        ids = [applicable.contract.id for applicable in self.contracts]
+        return await repository.prices_of(connection, self.org_id, ids, start, end)
+
+    def curve_of(self, rows: dict[uuid.UUID, list[PriceRow]]) -> list[Segment[Origin]]:
+        """Each contract's curve of ``rows``, overridden in order (building over user)."""
         effective: list[Segment[Origin]] = []
         for applicable in reversed(self.contracts):  # user-level first, building on top
             contract = applicable.contract
-            rows = await load_prices(session, contract.org_id, contract.id, start, end)
-            curve = pricing.build_curve(
-                [PriceEntry(timestamp, price) for timestamp, price in rows],
+            curve = pricing.build_curve_from_pairs(
+                rows[contract.id],
                 ContractType(contract.contract_type),
                 interval_minutes=contract.price_interval_minutes or DEFAULT_SLOT_MINUTES,
                 tz=applicable.timezone,
@@ -82,7 +100,7 @@ class Pricing:
                     contract.id, applicable.source, contract.includes_external_components
                 ),
             )
-            effective = pricing.override(curve, effective)
+            effective = pricing.override(curve, effective) if effective else curve
         return effective
 
     @property
@@ -91,43 +109,92 @@ class Pricing:
         return min((c.slot_minutes for c in self.contracts), default=DEFAULT_SLOT_MINUTES)
 
 
-async def building_pricing(session: AsyncSession, building: Building) -> Pricing:
-    """The building's own contract and the user-level contract, in one indexed query.
-    A user-level contract keeps the organisation's calendar; the building's clock rules
-    days and grids."""
-    organisation = await _organisation(session, building.org_id)
-    statement = scoped(EnergyContract, building.org_id, user_id=building.user_id).where(
-        or_(EnergyContract.building_id == building.id, EnergyContract.building_id.is_(None))
+async def building_pricing(
+    connection: AsyncConnection,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    building_id: uuid.UUID,
+    *,
+    prices_in: tuple[datetime, datetime] | None = None,
+) -> Pricing:
+    """The building's own contract and the user-level contract, in one scoped read, with
+    their prices over ``prices_in`` if given (see ``likely_range``). A user-level contract
+    keeps the organisation's calendar; the building's clock rules days and grids."""
+    place = await repository.building_place(
+        connection, org_id, user_id, building_id, prices_in=prices_in
     )
-    found = (await session.scalars(statement)).all()
+    if place is None:
+        if not await repository.user_exists(connection, org_id, user_id):
+            raise NotFound("No such user.")
+        raise NotFound("No such building.")
+    _remember_zone(org_id, building_id, place.timezone)
+    return _pricing(org_id, place)
+
+
+# building -> its time zone as last read by this process: lets ``likely_range`` tell the
+# range of a ``day`` before the building is read, so that one statement reads both. A hint,
+# never the truth: a building whose zone changed meanwhile just costs a second read.
+_zone_hints: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
+ZONE_HINTS_SIZE = 100_000
+
+
+def _remember_zone(org_id: uuid.UUID, building_id: uuid.UUID, timezone: str) -> None:
+    key = (org_id, building_id)
+    if _zone_hints.get(key) == timezone:
+        return
+    if len(_zone_hints) >= ZONE_HINTS_SIZE:
+        del _zone_hints[next(iter(_zone_hints))]  # the oldest
+    _zone_hints[key] = timezone
+
+
+def likely_range(
+    org_id: uuid.UUID,
+    building_id: uuid.UUID,
+    start: datetime | None,
+    end: datetime | None,
+    day: date | None,
+) -> tuple[datetime, datetime] | None:
+    """The range ``requested_range`` will give for these parameters, if it can be told
+    before the building is read; None if not (or if they are invalid: that is reported
+    after the building is found, so a wrong id is a 404 whatever the parameters)."""
+    try:
+        if day is None:
+            if start is None or end is None:
+                return None
+            return checked_range(start, end)
+        timezone = _zone_hints.get((org_id, building_id))
+        if timezone is None or start is not None or end is not None:
+            return None
+        return pricing.local_day_bounds(day, zone(timezone))
+    except (Unprocessable, ValueError, OverflowError):
+        return None
+
+
+async def user_pricing(
+    connection: AsyncConnection, org_id: uuid.UUID, user_id: uuid.UUID
+) -> Pricing:
+    """The user-level contract alone, on the organisation's clock."""
+    place = await repository.user_place(connection, org_id, user_id)
+    if place is None:
+        raise NotFound("No such user.")
+    return _pricing(org_id, place)
+
+
+def _pricing(org_id: uuid.UUID, place: Place) -> Pricing:
+    building_zone = zone(place.timezone)
+    organisation_zone = zone(place.organisation_timezone)
     contracts = [
-        ApplicableContract(contract, "building", zone(building.timezone))
-        for contract in found
+        ApplicableContract(contract, "building", building_zone)
+        for contract in place.contracts
         if contract.building_id is not None
     ] + [
-        ApplicableContract(contract, "user", zone(organisation.timezone))
-        for contract in found
+        ApplicableContract(contract, "user", organisation_zone)
+        for contract in place.contracts
         if contract.building_id is None
     ]
-    return Pricing(contracts, zone(building.timezone), organisation.billing_currency)
-
-
-async def user_pricing(session: AsyncSession, user: User) -> Pricing:
-    """The user-level contract alone, on the organisation's clock."""
-    organisation = await _organisation(session, user.org_id)
-    statement = scoped(EnergyContract, user.org_id, user_id=user.id).where(
-        EnergyContract.building_id.is_(None)
+    return Pricing(
+        org_id, contracts, building_zone, place.currency, place.prices, place.prices_span
     )
-    contract = await session.scalar(statement)
-    tz = zone(organisation.timezone)
-    contracts = [] if contract is None else [ApplicableContract(contract, "user", tz)]
-    return Pricing(contracts, tz, organisation.billing_currency)
-
-
-async def _organisation(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
-    organisation = await session.get(Organisation, org_id)
-    assert organisation is not None  # the caller's own organisation (ScopedOrgId) exists
-    return organisation
 
 
 def requested_range(
@@ -169,68 +236,81 @@ def pricing_errors_as_422() -> Iterator[None]:
         ) from None
 
 
-def intervals_json(segments: Sequence[Segment[Origin]]) -> list[dict[str, Any]]:
+def intervals(segments: Sequence[Segment[Origin]]) -> list[EffectiveInterval]:
     levels = pricing.levels([segment.price for segment in segments])
-    return [
-        {
-            "start": segment.start,
-            "end": segment.end,
-            "price": segment.price,
-            "contract_id": segment.origin.contract_id if segment.origin else None,
-            "source": segment.origin.source if segment.origin else None,
-            "includes_external_components": (
-                segment.origin.includes_external_components if segment.origin else None
-            ),
-            "level": level,
-        }
-        for segment, level in zip(segments, levels, strict=True)
-    ]
+    answer: list[EffectiveInterval] = []
+    for segment, level in zip(segments, levels, strict=True):
+        contract_id, source, includes = (
+            _NO_ORIGIN if segment.origin is None else segment.origin.fields()
+        )
+        answer.append(
+            EffectiveInterval(
+                segment.start, segment.end, segment.price, contract_id, source, includes, level
+            )
+        )
+    return answer
+
+
+_NO_ORIGIN: tuple[None, None, None] = (None, None, None)
 
 
 async def effective_prices(
-    session: AsyncSession,
+    connection: AsyncConnection,
     subject: Pricing,
     *,
     start: datetime,
     end: datetime,
     interval: int | None,
-) -> dict[str, Any]:
-    curve = await subject.curve(session, start, end)
+) -> EffectivePrices:
+    rows = await subject.prices(connection, start, end)
+    return effective_answer(subject, rows, start=start, end=end, interval=interval)
+
+
+def effective_answer(
+    subject: Pricing,
+    rows: dict[uuid.UUID, list[PriceRow]],
+    *,
+    start: datetime,
+    end: datetime,
+    interval: int | None,
+) -> EffectivePrices:
+    """The answer from ``rows`` as ``Pricing.prices`` read them: no I/O, so that the
+    connection can go back to the pool before this work."""
+    curve = subject.curve_of(rows)
     with pricing_errors_as_422():
         segments = (
             pricing.resample(curve, start, end, interval, subject.timezone)
             if interval
             else pricing.tile(curve, start, end)
         )
-    return {
-        "currency": subject.currency,
-        "from": start,
-        "to": end,
-        "timezone": subject.timezone.key,
-        "intervals": intervals_json(segments),
-    }
+    return EffectivePrices(
+        currency=subject.currency,
+        from_=start,
+        to=end,
+        timezone=subject.timezone.key,
+        intervals=intervals(segments),
+    )
 
 
 async def current_interval(
-    session: AsyncSession, subject: Pricing, *, now: datetime, interval: int | None
-) -> dict[str, Any]:
+    connection: AsyncConnection, subject: Pricing, *, now: datetime, interval: int | None
+) -> EffectiveInterval:
     """The interval containing ``now``, seen within today and tomorrow (local days): a
     stretch is cut at those edges, which day-ahead prices never cross anyway."""
     today = now.astimezone(subject.timezone).date()
     start, _ = pricing.local_day_bounds(today, subject.timezone)
     _, end = pricing.local_day_bounds(today + timedelta(days=1), subject.timezone)
-    curve = await subject.curve(session, start, end)
+    curve = await subject.curve(connection, start, end)
     segments = (
         pricing.resample(curve, start, end, interval, subject.timezone)
         if interval
         else pricing.tile(curve, start, end)
     )
-    levels = intervals_json(segments)
-    return next(item for item in levels if item["start"] <= now < item["end"])
+    return next(item for item in intervals(segments) if item.start <= now < item.end)
 
 
 async def cheapest_window(
-    session: AsyncSession,
+    connection: AsyncConnection,
     subject: Pricing,
     *,
     start: datetime,
@@ -242,7 +322,7 @@ async def cheapest_window(
         raise Unprocessable.field("minutes", "must be a positive number of minutes")
     if timedelta(minutes=minutes) > end - start:
         raise Unprocessable.field("minutes", "is longer than the range from `from` to `to`")
-    curve = await subject.curve(session, start, end)
+    curve = await subject.curve(connection, start, end)
     with pricing_errors_as_422():
         window = (
             pricing.cheapest_window(curve, start, end, minutes)
@@ -267,7 +347,7 @@ async def cheapest_window(
 
 
 async def consumption_cost(
-    session: AsyncSession, subject: Pricing, consumption: Sequence[pricing.Consumption]
+    connection: AsyncConnection, subject: Pricing, consumption: Sequence[pricing.Consumption]
 ) -> dict[str, Any]:
     currency = subject.currency
     if not consumption:
@@ -276,7 +356,7 @@ async def consumption_cost(
     end = max(used.end for used in consumption)
     if end - start > MAX_RANGE:
         raise Unprocessable.field("consumption", "may span at most 366 days")
-    curve = await subject.curve(session, start, end)
+    curve = await subject.curve(connection, start, end)
     with pricing_errors_as_422():
         result = pricing.cost(curve, consumption)
     return _cost_json(

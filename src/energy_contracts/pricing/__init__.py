@@ -32,7 +32,7 @@ Returned Decimals that were rounded carry no trailing fractional zeros (``0.25``
 """
 
 from energy_contracts.pricing.cost import cost
-from energy_contracts.pricing.curve import build_curve, override, tile
+from energy_contracts.pricing.curve import build_curve, build_curve_from_pairs, override, tile
 from energy_contracts.pricing.errors import PricingInputError
 from energy_contracts.pricing.levels import Level, levels
 from energy_contracts.pricing.local_time import add_calendar_months, local_day_bounds, local_grid
@@ -60,6 +60,7 @@ __all__ = [
     "Window",
     "add_calendar_months",
     "build_curve",
+    "build_curve_from_pairs",
     "cheapest_slots",
     "cheapest_window",
     "cost",

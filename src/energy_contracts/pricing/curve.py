@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from energy_contracts.pricing._arguments import positive_minutes, utc_instant, utc_range
@@ -37,40 +38,53 @@ def build_curve(
     ``entries`` may come in any order; their timestamps must be distinct instants. Each segment
     carries ``origin``. Returns one segment per entry, sorted, in UTC.
     """
+    return build_curve_from_pairs(
+        [(entry.timestamp, entry.price) for entry in entries],
+        contract_type,
+        interval_minutes=interval_minutes,
+        tz=tz,
+        origin=origin,
+    )
+
+
+def build_curve_from_pairs(
+    entries: Sequence[tuple[datetime, Decimal]],
+    contract_type: ContractType,
+    *,
+    interval_minutes: int = 60,
+    tz: ZoneInfo,
+    origin: T,
+) -> list[Segment[T]]:
+    """``build_curve`` of ``(timestamp, price)`` pairs, as a repository reads them: the same
+    curve without a ``PriceEntry`` per row. Errors name the pairs ``entries[i]``."""
     contract_type = ContractType(contract_type)
     if contract_type is ContractType.SPOT_HOURLY:
         positive_minutes(interval_minutes, "interval_minutes")
     timed_prices: list[tuple[datetime, Decimal]] = []
-    for index, entry in enumerate(entries):
-        timestamp = utc_instant(entry.timestamp, f"entries[{index}].timestamp")
-        if not entry.price.is_finite():
+    for index, (timestamp, price) in enumerate(entries):
+        if timestamp.tzinfo is not UTC:  # stored instants come back in UTC already
+            timestamp = utc_instant(timestamp, f"entries[{index}].timestamp")
+        if not price.is_finite():
             raise PricingInputError(f"entries[{index}].price", "must be a finite number")
-        timed_prices.append((timestamp, entry.price))
-    timed_prices.sort(key=lambda timed_price: timed_price[0])
+        timed_prices.append((timestamp, price))
+    timed_prices.sort(key=itemgetter(0))
 
+    spot = contract_type is ContractType.SPOT_HOURLY
+    # A spot price covers a span of elapsed time, also across a clock change.
+    period = timedelta(minutes=interval_minutes) if spot else timedelta(0)
+    months = 1 if contract_type is ContractType.MONTHLY else 12
     segments: list[Segment[T]] = []
+    last = len(timed_prices) - 1
     for index, (timestamp, price) in enumerate(timed_prices):
-        end = _period_end(timestamp, contract_type, interval_minutes, tz)
-        if index + 1 < len(timed_prices):
+        end = timestamp + period if spot else add_calendar_months(timestamp, months, tz)
+        if index < last:
             next_timestamp = timed_prices[index + 1][0]
             if next_timestamp == timestamp:
                 raise PricingInputError("entries", f"duplicate timestamp {timestamp.isoformat()}")
-            end = min(end, next_timestamp)
+            if next_timestamp < end:
+                end = next_timestamp
         segments.append(Segment(timestamp, end, price, origin))
     return segments
-
-
-def _period_end(
-    start: datetime, contract_type: ContractType, interval_minutes: int, tz: ZoneInfo
-) -> datetime:
-    match contract_type:
-        case ContractType.SPOT_HOURLY:
-            # A spot price covers a span of elapsed time, also across a clock change.
-            return start + timedelta(minutes=interval_minutes)
-        case ContractType.MONTHLY:
-            return add_calendar_months(start, 1, tz)
-        case ContractType.YEARLY:
-            return add_calendar_months(start, 12, tz)
 
 
 def override(building: Sequence[Segment[T]], user: Sequence[Segment[T]]) -> list[Segment[T]]:
@@ -108,19 +122,32 @@ def tile(curve: Sequence[Segment[T]], start: datetime, end: datetime) -> list[Se
     start, end = utc_range(start, end)
     pieces: list[Segment[T]] = []
     covered_until = start
-    index = bisect_right(curve, start, key=lambda segment: segment.end)
+    index = bisect_right(curve, start, key=_end_of)
     while index < len(curve) and curve[index].start < end:
         segment = curve[index]
-        piece_start = max(segment.start.astimezone(UTC), start)
-        piece_end = min(segment.end.astimezone(UTC), end)
+        segment_start, segment_end = segment.start, segment.end
+        if segment_start.tzinfo is not UTC:
+            segment_start = segment_start.astimezone(UTC)
+        if segment_end.tzinfo is not UTC:
+            segment_end = segment_end.astimezone(UTC)
+        piece_start = segment_start if segment_start > start else start
+        piece_end = segment_end if segment_end < end else end
         if piece_start > covered_until:
             _append_merged(pieces, Segment(covered_until, piece_start, None, None))
-        _append_merged(pieces, Segment(piece_start, piece_end, segment.price, segment.origin))
+        if piece_start is segment.start and piece_end is segment.end:
+            piece = segment  # wholly inside and already in UTC: the segment itself
+        else:
+            piece = Segment(piece_start, piece_end, segment.price, segment.origin)
+        _append_merged(pieces, piece)
         covered_until = piece_end
         index += 1
     if covered_until < end:
         _append_merged(pieces, Segment(covered_until, end, None, None))
     return pieces
+
+
+def _end_of(segment: Segment[T]) -> datetime:
+    return segment.end
 
 
 def _clipped(segment: Segment[T], start: datetime, end: datetime) -> Segment[T]:
@@ -130,7 +157,11 @@ def _clipped(segment: Segment[T], start: datetime, end: datetime) -> Segment[T]:
 def _append_merged(pieces: list[Segment[T]], piece: Segment[T]) -> None:
     if pieces:
         last = pieces[-1]
-        if last.end == piece.start and last.price == piece.price and last.origin == piece.origin:
+        if (
+            last.end == piece.start
+            and last.price == piece.price
+            and (last.origin is piece.origin or last.origin == piece.origin)
+        ):
             pieces[-1] = Segment(last.start, piece.end, last.price, last.origin)
             return
     pieces.append(piece)

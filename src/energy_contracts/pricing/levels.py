@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import operator
+from bisect import bisect_left
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
-from fractions import Fraction
+from itertools import repeat
 
 from energy_contracts.pricing.errors import PricingInputError
 
@@ -16,13 +19,6 @@ class Level(StrEnum):
     NORMAL = "NORMAL"
     EXPENSIVE = "EXPENSIVE"
     VERY_EXPENSIVE = "VERY_EXPENSIVE"
-
-
-_MAGNITUDE_FLOOR = Fraction(1, 5)
-_VERY_CHEAP_AT_MOST = Fraction(-3, 10)
-_CHEAP_AT_MOST = Fraction(-1, 10)
-_NORMAL_BELOW = Fraction(1, 10)
-_EXPENSIVE_BELOW = Fraction(3, 10)
 
 
 def levels(prices: Sequence[Decimal | None]) -> list[Level | None]:
@@ -42,36 +38,47 @@ def levels(prices: Sequence[Decimal | None]) -> list[Level | None]:
     magnitude floor keeps a nearly flat day NORMAL instead of blowing tiny differences up.
     Computed exactly; each price counts once, whatever span it covers.
     """
-    known: list[Fraction] = []
-    for index, price in enumerate(prices):
-        if price is None:
-            continue
-        if not price.is_finite():
-            raise PricingInputError(f"prices[{index}]", "must be a finite number")
-        known.append(Fraction(price))
+    known = [price for price in prices if price is not None]
+    if not all(map(Decimal.is_finite, known)):
+        index = next(i for i, p in enumerate(prices) if p is not None and not p.is_finite())
+        raise PricingInputError(f"prices[{index}]", "must be a finite number")
     if not known:
         return [None for _ in prices]
 
-    ordered = sorted(known)
-    middle = len(ordered) // 2
-    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    mean_magnitude = sum((abs(price) for price in ordered), Fraction(0)) / len(ordered)
-    scale = max(ordered[-1] - ordered[0], _MAGNITUDE_FLOOR * mean_magnitude)
+    # Exactly, in integers: every price as units of 1/denominator (a common denominator of
+    # the decimals), and the four thresholds on r as the largest unit count of each level.
+    # Whole-list passes (map, sorted, bisect) do the per-price work: a day has 96 prices.
+    numerators, denominators = zip(*map(Decimal.as_integer_ratio, known), strict=True)
+    denominator = math.lcm(*set(denominators))
+    units = list(map(operator.mul, numerators, map(denominator.__floordiv__, denominators)))
+    ordered = sorted(units)
+    count = len(ordered)
+    middle = count // 2
+    twice_median = 2 * ordered[middle] if count % 2 else ordered[middle - 1] + ordered[middle]
+    spread = ordered[-1] - ordered[0]
+    magnitude = sum(map(abs, ordered))  # 0.2 × mean |p| = magnitude / (5 × count)
+    # scale = scale_num / scale_den (in units), > 0 unless every price is zero.
+    if spread * 5 * count >= magnitude:
+        scale_num, scale_den = spread, 1
+    else:
+        scale_num, scale_den = magnitude, 5 * count
+    if scale_num == 0:
+        ranked = [Level.NORMAL] * count
+    else:
+        # r = (2u - 2med) × scale_den / (2 × scale_num) ⋚ a/10 ⇔ u ⋚ (10 × scale_den × 2med
+        # + 2a × scale_num) / (20 × scale_den): the last unit count of each level.
+        base, step, over = 10 * scale_den * twice_median, 2 * scale_num, 20 * scale_den
+        cuts = (
+            (base - 3 * step) // over,  # VERY_CHEAP: r ≤ -0.3
+            (base - step) // over,  # CHEAP: r ≤ -0.1
+            -((-base - step) // over) - 1,  # NORMAL: r < 0.1
+            -((-base - 3 * step) // over) - 1,  # EXPENSIVE: r < 0.3
+        )
+        ranked = list(map(_BY_RANK.__getitem__, map(bisect_left, repeat(cuts), units)))
+    if count == len(prices):
+        return list(ranked)
+    known_levels = iter(ranked)
+    return [None if price is None else next(known_levels) for price in prices]
 
-    def level_of(price: Decimal | None) -> Level | None:
-        if price is None:
-            return None
-        if scale == 0:
-            return Level.NORMAL
-        relative = (Fraction(price) - median) / scale
-        if relative <= _VERY_CHEAP_AT_MOST:
-            return Level.VERY_CHEAP
-        if relative <= _CHEAP_AT_MOST:
-            return Level.CHEAP
-        if relative < _NORMAL_BELOW:
-            return Level.NORMAL
-        if relative < _EXPENSIVE_BELOW:
-            return Level.EXPENSIVE
-        return Level.VERY_EXPENSIVE
 
-    return [level_of(price) for price in prices]
+_BY_RANK = (Level.VERY_CHEAP, Level.CHEAP, Level.NORMAL, Level.EXPENSIVE, Level.VERY_EXPENSIVE)

@@ -9,22 +9,13 @@ import pytest
 
 from energy_contracts.auth.keys import new_private_key_pem
 from tests.conftest import IN_CI
-from tests.support.databases import postgres_server
+from tests.support.databases import throwaway_postgres_database
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A new PostgreSQL database for one drill, dropped afterwards."""
-    server = postgres_server()
-    if server is None:
-        if IN_CI:
-            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432")
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    url = server.create_database()
-    try:
-        yield url
-    finally:
-        server.drop_database(url)
+    yield from throwaway_postgres_database(in_ci=IN_CI)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from tests.reliability.support import (
     prepare_database,
     token_for,
 )
-from tests.support.databases import postgres_server
+from tests.support.databases import throwaway_postgres_database
 
 MAX_EXAMPLES = 25
 KEY_HEADER = "Idempotency-Key"
@@ -54,16 +54,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def module_postgres_url() -> Iterator[str]:
-    server = postgres_server()
-    if server is None:
-        if IN_CI:
-            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432")
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    url = server.create_database()
-    try:
-        yield url
-    finally:
-        server.drop_database(url)
+    yield from throwaway_postgres_database(in_ci=IN_CI)
 
 
 @pytest.fixture(scope="module")

@@ -222,4 +222,4 @@ class RequestContextMiddleware:
 
 
 class _BodyTooLarge(Exception):
-    pass
+    """Raised from receive() once the body passes the limit; answered with a 413."""

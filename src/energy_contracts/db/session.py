@@ -46,4 +46,11 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens before the response is sent, so a 200 always
 # means the data is stored, and a failed commit becomes an error response.
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
-DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def _database(request: Request) -> Database:
+    # async on purpose: FastAPI runs a plain-function dependency in a worker thread.
+    return get_database(request)
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]

@@ -57,7 +57,13 @@ class Settings(BaseSettings):
         le=60,
         description="How long a process trusts that a token's client is not revoked.",
     )
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections per process, kept open once made; requests "
+        "beyond it wait (up to db_timeout_seconds) for one to come back.",
+    )
     db_timeout_seconds: float = Field(
         default=1.0,
         gt=0,

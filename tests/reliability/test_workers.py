@@ -92,7 +92,7 @@ async def test_one_key_many_workers_one_resource(
             for sample in family.samples
             if sample.name == "energy_contracts_db_pool_size"
         }
-        assert pool_size == {"energy_contracts_db_pool_size": 2 * 10}
+        assert pool_size == {"energy_contracts_db_pool_size": 2 * 20}
 
         server.terminate()
         assert await server.exit_code() == 0

@@ -112,7 +112,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
             settings.database_url,
             async_creator=_asyncpg_connector(settings),
             pool_size=settings.db_pool_size,
-            max_overflow=settings.db_pool_size,
+            # No overflow: an overflow connection is closed on its return, so a burst just
+            # above the pool size opened and closed PostgreSQL sessions by the dozen per
+            # second (measured in bench/). The pool size is the cap, and it stays open.
+            max_overflow=0,
             pool_timeout=settings.db_timeout_seconds,
             # Parameters may carry secrets' hashes or personal data: keep them out of
             # exception messages (and so out of logs).

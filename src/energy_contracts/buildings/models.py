@@ -17,7 +17,9 @@ class Building(Base):
         ),
         # Lets a contract's foreign key prove its building belongs to the same user.
         UniqueConstraint("org_id", "user_id", "id"),
-        Index("ix_buildings_org_id_user_id", "org_id", "user_id"),
+        # The list's keyset order (created_at, id) within the user; its (org_id, user_id)
+        # prefix also serves the foreign key to users (the cascade when a user is deleted).
+        Index("ix_buildings_org_id_user_id_created_at_id", "org_id", "user_id", "created_at", "id"),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

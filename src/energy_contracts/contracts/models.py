@@ -44,6 +44,15 @@ class EnergyContract(Base):
             sqlite_where=text("building_id IS NULL"),
             postgresql_where=text("building_id IS NULL"),
         ),
+        # A user's contracts in the list's order (created_at, id); its (org_id, user_id)
+        # prefix also serves the cascade when a user is deleted.
+        Index(
+            "ix_energy_contracts_org_id_user_id_created_at_id",
+            "org_id",
+            "user_id",
+            "created_at",
+            "id",
+        ),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -53,12 +53,8 @@ async def page_in_creation_order(
     """Up to ``limit`` rows of ``statement`` in (created_at, id) order, after ``after``."""
     columns: Any = model
     if after is not None:
-        created_at, row_id = after
-        statement = statement.where(
-            or_(
-                columns.created_at > created_at,
-                and_(columns.created_at == created_at, columns.id > row_id),
-            )
-        )
+        # A row comparison, not ``a > x OR (a = x AND b > y)``: PostgreSQL turns it into a
+        # range on an index ending in (created_at, id), so a page starts at the key.
+        statement = statement.where(tuple_(columns.created_at, columns.id) > after)
     result = await session.scalars(statement.order_by(columns.created_at, columns.id).limit(limit))
     return result.all()

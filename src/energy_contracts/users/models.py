@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from energy_contracts.db.base import Base, UTCDateTime, new_id, utcnow
@@ -14,6 +14,8 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("org_id", "email_key"),
         UniqueConstraint("org_id", "external_user_id"),
+        # The list's keyset order (created_at, id) within the organisation.
+        Index("ix_users_org_id_created_at_id", "org_id", "created_at", "id"),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(

@@ -70,12 +70,16 @@ async def assert_each_is_404(
         assert response.json()["detail"] == detail
 
 
+# More pages than any test's list has: a cursor that does not move on fails, not hangs.
+MAX_PAGES = 200
+
+
 async def walk_pages(tenant: Tenant, path: str, **params: Any) -> list[list[dict[str, Any]]]:
     """Every page of a list, following ``Link: rel="next"`` from the first, which must keep
     to the same path."""
     pages: list[list[dict[str, Any]]] = []
     response = await tenant.get(path, params=params)
-    while True:
+    while len(pages) < MAX_PAGES:
         assert response.status_code == 200, response.text
         pages.append(response.json())
         url = next_url(response)
@@ -83,6 +87,7 @@ async def walk_pages(tenant: Tenant, path: str, **params: Any) -> list[list[dict
             return pages
         assert url.startswith(f"http://testserver{tenant.base}/{path}?"), url
         response = await tenant.http.get(url, headers=tenant.headers)
+    raise AssertionError(f"{path}: still a next page after {MAX_PAGES} pages")
 
 
 async def list_all(tenant: Tenant, path: str) -> list[dict[str, Any]]:

@@ -141,7 +141,10 @@ def serve(
             access_log=False,
             log_config=None,
             log_level=settings.log_level,
-            proxy_headers=False,
+            # Forwarded headers are only believed from the proxies named in the settings:
+            # from anyone else they would let a client choose the scheme of our URLs.
+            proxy_headers=settings.forwarded_allow_ips is not None,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     finally:
         if metrics_dir is not None:

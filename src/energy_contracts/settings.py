@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     token_rate_limit_per_minute: int = Field(
         default=60, ge=1, description="Token requests per client id and minute."
     )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Comma-separated addresses (or *) of the reverse proxies whose "
+        "X-Forwarded-Proto and X-Forwarded-For are believed, so that Link and Location "
+        "URLs say https behind a TLS proxy. Unset: those headers are ignored.",
+    )
 
     @field_validator("database_url")
     @classmethod

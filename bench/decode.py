@@ -124,8 +124,8 @@ def run(repeat: int, log: Callable[[str], None]) -> list[Outcome]:
         outcome.baseline_label, outcome.baseline = "pydantic per item", pydantic_ms
         return [outcome]
     name, function = found
-    rows = function(body)
-    if len(rows) != len(year) or rows[0] != (year.instants[0], year.prices()[0]):
+    # Read back as the rows it stores: (UTC instant, exact Decimal), the year's, in order.
+    if list(function(body)) != list(zip(year.instants, year.prices(), strict=True)):
         raise RuntimeError(f"{name} did not return the year's rows")
     product_ms = time_calls(function, body, repeat)
     log(f"decode: {name} {statistics.median(product_ms):.1f} ms")

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import operator
 import uuid
-from datetime import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -88,3 +91,31 @@ energy_prices = Table(
 )
 
 PriceRow = tuple[datetime, Decimal]
+
+_IN_UTC = operator.methodcaller("astimezone", UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceSeries(Iterable[PriceRow]):
+    """Validated prices (``price_rules.parse_prices``): ascending, no instant twice.
+
+    Held in the form they were validated in, because a year is 35,136 prices and a
+    ``Decimal``, a ``str`` and a UTC ``datetime`` per price would cost more than validating
+    them: ``instants`` are aware datetimes in the offsets sent; ``price_lines`` holds the
+    canonical text of each exact decimal (``0.2``, never ``0.20`` or ``2E-1``), one a line, in
+    the order of ``instants``. The writers hand these to the database, which converts each
+    value anyway. Iterated, it yields the rows as stored: (UTC instant, ``Decimal``).
+    """
+
+    instants: list[datetime]
+    price_lines: str
+
+    def prices(self) -> list[str]:
+        """The canonical text of each price."""
+        return self.price_lines.split("\n") if self.instants else []
+
+    def __len__(self) -> int:
+        return len(self.instants)
+
+    def __iter__(self) -> Iterator[PriceRow]:
+        return zip(map(_IN_UTC, self.instants), map(Decimal, self.prices()), strict=True)

@@ -1,8 +1,9 @@
 """The rules a price series must satisfy before anything is written (SPEC §5). No I/O.
 
-``parse_prices`` turns decoded ``PriceIn`` items into ``(UTC instant, exact Decimal)`` rows,
-ascending, or raises one 422 that names every offending ``energy_prices[i]`` field (up to a
-cap). Nothing here touches the database, so a request that fails here writes nothing.
+``parse_prices`` turns decoded ``PriceIn`` items into a ``PriceSeries`` (the instants as sent
+and the canonical text of each exact decimal, ascending), or raises one 422 that names every
+offending ``energy_prices[i]`` field (up to a cap). Nothing here touches the database, so a
+request that fails here writes nothing.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import json
 import operator
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from itertools import islice, pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +24,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from energy_contracts.api.bodies import field_path
-from energy_contracts.contracts.models import PriceRow
+from energy_contracts.contracts.models import PriceSeries
 from energy_contracts.contracts.schemas import CONTRACT_TYPES, PriceIn
 from energy_contracts.db.base import canonical_decimal_text
 from energy_contracts.errors import FieldError, Unprocessable
@@ -47,16 +50,25 @@ _CANONICAL_PRICE_TEXT = (
     rb"|(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{0,18}[1-9])?)"
 )
 _CANONICAL_PRICE = re.compile(_CANONICAL_PRICE_TEXT)
+# Possessive (``*+``): a line, once matched, is never revisited, so the engine keeps no
+# backtracking state per line (a plain ``*`` keeps ~400 bytes per line: 14 MB for a year).
 _CANONICAL_PRICE_LINES = re.compile(
-    rb"(?:" + _CANONICAL_PRICE_TEXT + rb"\n)*" + _CANONICAL_PRICE_TEXT
+    rb"(?:" + _CANONICAL_PRICE_TEXT + rb"\n)*+" + _CANONICAL_PRICE_TEXT
 )
 _PRICE_OF = operator.attrgetter("price")
 _TIMESTAMP_OF = operator.attrgetter("timestamp")
 _TZINFO_OF = operator.attrgetter("tzinfo")
-_MINUTE_OF = operator.attrgetter("minute")
-_SECOND_OF = operator.attrgetter("second")
-_MICROSECOND_OF = operator.attrgetter("microsecond")
-_IN_UTC = operator.methodcaller("astimezone", UTC)
+_TEXTS = msgspec.json.Encoder()
+_TIMESTAMPS = msgspec.json.Decoder(list[datetime])
+_BEYOND_MICROSECONDS = re.compile(rb"\.[0-9]{7}")
+# tzdata's changes of UTC offset lie days apart (the closest two: Africa/Freetown in 1939,
+# 96 hours), so a day holds at most one; tests/unit checks this against the installed tzdata.
+_OFFSET_CHANGES_APART = timedelta(days=1)
+_HOUR = timedelta(hours=1)
+_ONE_SECOND = timedelta(seconds=1)
+_NO_TIME = timedelta(0)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_MICROSECONDS = 1_000_000
 _SPACE_FOR_PLUS = re.compile(
     r"^(?P<head>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (?P<offset>\d{2}:?\d{2})$"
 )
@@ -110,85 +122,201 @@ def decimal_places(value: Decimal) -> int:
     return -exponent - trailing_zeros
 
 
-def parse_prices(items: Sequence[PriceIn], field: str, grid: Grid | None) -> list[PriceRow]:
-    """Validated rows, ascending by instant; a 422 naming each bad entry otherwise.
+def parse_prices(items: Sequence[PriceIn], field: str, grid: Grid | None) -> PriceSeries:
+    """Validated prices, ascending by instant; a 422 naming each bad entry otherwise.
 
     A year of quarter hours is 35,136 items, so the common case runs in whole-column passes
-    (each a C loop: ``map`` of a builtin, one regular expression over all prices) instead of
-    a Python loop per item; whatever those passes cannot vouch for goes through the exact
-    per-item path, which also words every error. Both give the same rows.
+    (each a C loop: ``map`` of a builtin, one regular expression over all prices, one
+    msgspec decode of all timestamps) instead of a Python loop per item; whatever those
+    passes cannot vouch for goes through the exact per-item path, which also words every
+    error. Both give the same series.
     """
-    rows = _parse_columns(items, grid)
-    if rows is not None:
-        return rows
+    series = _parse_columns(items, grid)
+    if series is not None:
+        return series
     return _parse_each(items, field, grid)
 
 
-def _parse_columns(items: Sequence[PriceIn], grid: Grid | None) -> list[PriceRow] | None:
-    """The rows, if every item is valid; None if any item needs ``_parse_each``."""
+def _parse_columns(items: Sequence[PriceIn], grid: Grid | None) -> PriceSeries | None:
+    """The series, if every item is valid; None if any item needs ``_parse_each``."""
     if not items:
-        return []
+        return PriceSeries([], "")
     prices = _price_column(list(map(_PRICE_OF, items)))
     if prices is None:
         return None
-    instants = _instant_column(list(map(_TIMESTAMP_OF, items)), grid)
+    instants = _instant_column(list(map(_TIMESTAMP_OF, items)))
     if instants is None:
         return None
-    if not all(map(operator.lt, instants, islice(instants, 1, None))):
+    zones_sent = set(map(_TZINFO_OF, instants))
+    if None in zones_sent:
+        return None
+    if not _strictly_ascending(instants):
         # Not strictly ascending: sort, and let the exact path word any duplicate.
         order = sorted(range(len(instants)), key=instants.__getitem__)
-        instants = [instants[index] for index in order]
-        prices = [prices[index] for index in order]
-        if not all(map(operator.lt, instants, islice(instants, 1, None))):
+        instants = list(map(instants.__getitem__, order))
+        prices = "\n".join(map(prices.split("\n").__getitem__, order))
+        if not _strictly_ascending(instants):
             return None
-    return list(zip(instants, prices, strict=True))
-
-
-def _price_column(raws: list[msgspec.Raw]) -> list[Decimal] | None:
-    """Exact canonical prices; None if one is invalid. Canonical texts (nearly all) need
-    no more than one regular expression over all of them and a ``Decimal`` each."""
-    lines = b"\n".join(raws)
-    if _CANONICAL_PRICE_LINES.fullmatch(lines) is not None:
-        return list(map(Decimal, lines.decode("ascii").split("\n")))
-    prices: list[Decimal] = []
-    for raw in raws:
-        text = bytes(raw)
-        price = Decimal(text.decode("ascii")) if _CANONICAL_PRICE.fullmatch(text) else None
-        if price is None:
-            exact = exact_price(raw)
-            if isinstance(exact, str):
-                return None
-            price = exact
-        prices.append(price)
-    return prices
-
-
-def _instant_column(texts: list[str], grid: Grid | None) -> list[datetime] | None:
-    """UTC instants, each with an offset and on ``grid``; None if one is not."""
     try:
-        stamps = list(map(datetime.fromisoformat, texts))
-    except ValueError:
-        return None
-    offsets = set(map(_TZINFO_OF, stamps))
-    if None in offsets:
-        return None
-    try:
-        instants = stamps if offsets == {UTC} else list(map(_IN_UTC, stamps))
-        local = list(map(operator.methodcaller("astimezone", grid.zone), instants)) if grid else []
+        # Ascending, so if the extremes have a UTC instant, every entry has one.
+        instants[0].astimezone(UTC), instants[-1].astimezone(UTC)
+        if grid is not None and not _on_grid(instants, zones_sent, grid):
+            return None
     except (OverflowError, ValueError):
         return None
-    if grid is not None:
-        if any(minute % grid.minutes for minute in set(map(_MINUTE_OF, local))):
-            return None
-        if set(map(_SECOND_OF, local)) != {0} or set(map(_MICROSECOND_OF, local)) != {0}:
-            return None
-    return instants
+    return PriceSeries(instants, prices)
 
 
-def _parse_each(items: Sequence[PriceIn], field: str, grid: Grid | None) -> list[PriceRow]:
+def _strictly_ascending(instants: list[datetime]) -> bool:
+    return all(map(operator.lt, instants, islice(instants, 1, None)))
+
+
+def _price_column(raws: list[msgspec.Raw]) -> str | None:
+    """The canonical text of each price, one a line; None if one is invalid. Canonical texts
+    (nearly all) need no more than one regular expression over all of them."""
+    lines = b"\n".join(raws)
+    if _CANONICAL_PRICE_LINES.fullmatch(lines) is not None:
+        return lines.decode("ascii")
+    prices: list[str] = []
+    for raw in raws:
+        text = bytes(raw)
+        if _CANONICAL_PRICE.fullmatch(text):
+            prices.append(text.decode("ascii"))
+            continue
+        exact = exact_price(raw)
+        if isinstance(exact, str):
+            return None
+        prices.append(canonical_decimal_text(exact))
+    return "\n".join(prices)
+
+
+def _instant_column(texts: list[str]) -> list[datetime] | None:
+    """Each text as ``datetime.fromisoformat`` reads it; None if one is not a timestamp.
+
+    msgspec reads RFC 3339, a subset of what ``fromisoformat`` reads, in one C pass, and
+    shares one tzinfo per offset, which keeps comparing the instants cheap. On that subset
+    the two agree except for a lowercase ``z`` (``fromisoformat`` refuses it) and digits
+    beyond the microsecond (msgspec rounds them, ``fromisoformat`` cuts them off): texts
+    with either, and the forms msgspec does not read (``+01``, no seconds, ``,5``), take
+    ``fromisoformat``.
+    """
+    encoded = _TEXTS.encode(texts)
+    if b"z" not in encoded and not (b"." in encoded and _BEYOND_MICROSECONDS.search(encoded)):
+        try:
+            return _TIMESTAMPS.decode(encoded)
+        except msgspec.ValidationError:
+            pass
+    try:
+        return list(map(datetime.fromisoformat, texts))
+    except ValueError:
+        return None
+
+
+def _on_grid(instants: list[datetime], zones_sent: set[tzinfo | None], grid: Grid) -> bool:
+    """Whether each instant (ascending, aware) lies on ``grid``, without a local datetime each.
+
+    The local wall time of an instant is its wall time as sent, shifted by the zone's offset
+    less the offset sent. The zone's offsets come per run of instants that share one
+    (``_zone_offset_runs``: a few per year); a minute on the grid depends only on the wall
+    time within its hour. So when every shift is whole hours (a partner sends local time, or
+    UTC for a zone of whole-hour offsets), the distinct wall times as sent decide; otherwise
+    the distinct (wall time, offset sent) pairs of each run do.
+    """
+    runs = _zone_offset_runs(instants, grid.zone)
+    offsets_sent = {_fixed_offset(zone_sent) for zone_sent in zones_sent}
+    zone_offsets = {offset for _, offset in runs}
+    if all((z - o) % _HOUR == _NO_TIME for z in zone_offsets for o in offsets_sent):
+        walls = set(map(datetime.time, instants))
+        return all(_on_local_grid(wall, _NO_TIME, grid.minutes) for wall in walls)
+    ends = [start for start, _ in runs[1:]] + [len(instants)]
+    for (start, zone_offset), end in zip(runs, ends, strict=True):
+        run = instants[start:end]
+        walls_sent = set(zip(map(datetime.time, run), map(_TZINFO_OF, run), strict=True))
+        for wall, zone_sent in walls_sent:
+            shift = zone_offset - _fixed_offset(zone_sent)
+            if not _on_local_grid(wall, shift, grid.minutes):
+                return False
+    return True
+
+
+def _fixed_offset(zone_sent: tzinfo | None) -> timedelta:
+    # Parsed timestamps carry fixed-offset ``datetime.timezone``s, whose offset needs no date.
+    offset = zone_sent.utcoffset(None) if zone_sent is not None else None
+    assert offset is not None  # naive timestamps never reach here
+    return offset
+
+
+def _on_local_grid(wall: time, shift: timedelta, minutes: int) -> bool:
+    """``on_grid`` for the wall time ``wall + shift``, of which only the hour's part counts."""
+    within_hour = (wall.minute * 60 + wall.second) * _MICROSECONDS + wall.microsecond
+    within_hour = (within_hour + shift // _ONE_MICROSECOND) % (3600 * _MICROSECONDS)
+    minute, rest = divmod(within_hour, 60 * _MICROSECONDS)
+    return rest == 0 and minute % minutes == 0
+
+
+def _zone_offset_runs(instants: list[datetime], zone: ZoneInfo) -> list[tuple[int, timedelta]]:
+    """``(first index, UTC offset)`` of each run of ``instants`` (ascending, aware) over which
+    ``zone`` keeps one offset."""
+    first, last = instants[0], instants[-1]
+    if last - first > len(instants) * _OFFSET_CHANGES_APART:
+        # Fewer instants than days (say two, ten years apart): asking the zone at each
+        # instant costs less than finding its changes day by day.
+        offsets = [_offset_at(instant, zone) for instant in instants]
+        return [
+            (index, offset)
+            for index, offset in enumerate(offsets)
+            if index == 0 or offset != offsets[index - 1]
+        ]
+    runs = [(0, _offset_at(first, zone))]
+    for year in range(first.astimezone(UTC).year, last.astimezone(UTC).year + 1):
+        for change, offset in _offset_changes(zone, year):
+            if not first < change <= last:
+                continue
+            start = bisect_left(instants, change)
+            if start == runs[-1][0]:  # no instant has the offset before this change
+                runs.pop()
+            if runs[-1][1] != offset:
+                runs.append((start, offset))
+    return runs
+
+
+@lru_cache(maxsize=1024)
+def _offset_changes(zone: ZoneInfo, year: int) -> tuple[tuple[datetime, timedelta], ...]:
+    """``(instant, new UTC offset)`` of each change of ``zone``'s offset in the UTC ``year``.
+
+    One conversion per day: a day whose ends have the same offset holds no change (see
+    ``_OFFSET_CHANGES_APART``); where they differ it holds exactly one, found by bisection to
+    the second, the resolution of tzdata. Cached: a service sees few zones and years.
+    """
+    changes: list[tuple[datetime, timedelta]] = []
+    day, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    offset = _offset_at(day, zone)
+    while day < end:
+        next_day = day + _OFFSET_CHANGES_APART
+        next_offset = _offset_at(next_day, zone)
+        if next_offset != offset:
+            before, after = day, next_day
+            while after - before > _ONE_SECOND:
+                middle = before + (after - before) // 2 // _ONE_SECOND * _ONE_SECOND
+                if _offset_at(middle, zone) == offset:
+                    before = middle
+                else:
+                    after = middle
+            changes.append((after, next_offset))
+        day, offset = next_day, next_offset
+    return tuple(changes)
+
+
+def _offset_at(instant: datetime, zone: ZoneInfo) -> timedelta:
+    offset = instant.astimezone(zone).utcoffset()
+    assert offset is not None  # a ZoneInfo has an offset at every instant
+    return offset
+
+
+def _parse_each(items: Sequence[PriceIn], field: str, grid: Grid | None) -> PriceSeries:
     """``parse_prices`` item by item: every error found, each named (up to a cap)."""
     errors: list[FieldError] = []
-    keyed: list[tuple[datetime, int, Decimal]] = []
+    keyed: list[tuple[datetime, int, str]] = []
     for index, item in enumerate(items):
         price = exact_price(item.price)
         if isinstance(price, str):
@@ -197,7 +325,7 @@ def _parse_each(items: Sequence[PriceIn], field: str, grid: Grid | None) -> list
         if isinstance(instant, str):
             errors.append(FieldError(field_path(field, index, "timestamp"), instant))
         if not isinstance(price, str) and not isinstance(instant, str):
-            keyed.append((instant, index, price))
+            keyed.append((instant, index, canonical_decimal_text(price)))
         if len(errors) >= MAX_REPORTED_ERRORS:
             break
     keyed.sort()
@@ -211,7 +339,9 @@ def _parse_each(items: Sequence[PriceIn], field: str, grid: Grid | None) -> list
             )
     if errors:
         raise _invalid(errors)
-    return [(instant, price) for instant, _, price in keyed]
+    return PriceSeries(
+        [instant for instant, _, _ in keyed], "\n".join(price for _, _, price in keyed)
+    )
 
 
 def _utc_instant(text: str, grid: Grid | None) -> datetime | str:

@@ -1,5 +1,10 @@
 """Bulk price I/O: a price series moves as arrays, never as one ORM object per price.
 
+Writes take a validated ``PriceSeries``: aware instants in the offsets sent and the
+canonical text of each price. The drivers' encoders convert each instant to UTC themselves,
+and a price text is read exactly wherever it is read (asyncpg's ``numeric`` encoder makes a
+``Decimal`` of it; PostgreSQL's ``numeric`` input parses it).
+
 Writes upsert by timestamp and report exact counts. Callers hold the contract's row lock
 (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's writing requests run in BEGIN IMMEDIATE),
 so no other writer changes this contract's prices between the counting and the writing.
@@ -7,7 +12,8 @@ so no other writer changes this contract's prices between the counting and the w
 PostgreSQL:
 - fast path: a batch wholly after the last stored price (the daily append of a spot feed)
   is a plain binary ``COPY`` into ``energy_prices``: nothing to merge, everything is new;
-- otherwise one ``INSERT ... SELECT FROM unnest($ts[], $price[]) ON CONFLICT DO UPDATE``
+- otherwise one ``INSERT ... SELECT FROM unnest($ts[], $prices) ON CONFLICT DO UPDATE``,
+  the prices sent as one text of lines that PostgreSQL splits and parses itself, and
   whose ``RETURNING (xmax = 0)`` tells inserted rows from updated ones; rows whose value is
   already stored are skipped by the ``WHERE ... IS DISTINCT FROM`` and count as unchanged.
   ``unnest`` rather than a ``COPY`` into an ``ON COMMIT DROP`` staging table: the staging
@@ -16,7 +22,8 @@ PostgreSQL:
 
 SQLite: one pre-read of the stored values at the batch's instants (``json_each``, so one
 parameter however long the batch), then one ``executemany`` of the rows that differ. Values
-are compared as the canonical text ``ExactDecimal`` stores, so ``0.20`` equals ``0.2``.
+are compared as the canonical text ``ExactDecimal`` stores, so ``0.20`` equals ``0.2``; the
+series already holds that text.
 """
 
 from __future__ import annotations
@@ -26,12 +33,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from energy_contracts.contracts.models import PriceRow, energy_prices
+from energy_contracts.contracts.models import PriceRow, PriceSeries, energy_prices
 from energy_contracts.db.engine import DatabaseUnavailableError, is_connection_failure
 
 _PRICE_SCOPE_ERROR = "price writes must run inside the request's transaction"
@@ -175,22 +183,23 @@ async def delete_prices(
 
 
 async def upsert_prices(
-    session: AsyncSession, org_id: uuid.UUID, contract_id: uuid.UUID, rows: list[PriceRow]
+    session: AsyncSession, org_id: uuid.UUID, contract_id: uuid.UUID, series: PriceSeries
 ) -> WriteCounts:
-    """Store ``rows`` (validated, ascending, unique instants) by timestamp; exact counts."""
-    if not rows:
+    """Store ``series`` by timestamp; exact counts."""
+    if not series:
         return WriteCounts(0, 0, 0)
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        return await _upsert_postgresql(session, connection, org_id, contract_id, rows)
-    return await _upsert_sqlite(connection, org_id, contract_id, rows)
+        return await _upsert_postgresql(session, connection, org_id, contract_id, series)
+    return await _upsert_sqlite(connection, org_id, contract_id, series)
 
 
 _MERGE_POSTGRESQL = """
 WITH written AS (
     INSERT INTO energy_prices AS stored (org_id, contract_id, ts, price)
     SELECT $1::uuid, $2::uuid, incoming.ts, incoming.price
-    FROM unnest($3::timestamptz[], $4::numeric[]) AS incoming (ts, price)
+    FROM unnest($3::timestamptz[], string_to_array($4::text, E'\\n')::numeric[])
+        AS incoming (ts, price)
     ON CONFLICT (org_id, contract_id, ts) DO UPDATE SET price = EXCLUDED.price
     WHERE stored.price IS DISTINCT FROM EXCLUDED.price
     RETURNING (stored.xmax = 0) AS inserted
@@ -206,7 +215,7 @@ async def _upsert_postgresql(
     connection: AsyncConnection,
     org_id: uuid.UUID,
     contract_id: uuid.UUID,
-    rows: list[PriceRow],
+    series: PriceSeries,
 ) -> WriteCounts:
     latest = await last_price_instant(session, org_id, contract_id)
     driver = await _driver(connection)
@@ -214,24 +223,23 @@ async def _upsert_postgresql(
     if not driver.is_in_transaction():
         raise RuntimeError(_PRICE_SCOPE_ERROR)
     try:
-        if latest is None or latest < rows[0][0]:
+        if latest is None or latest < series.instants[0]:
             await driver.copy_records_to_table(
                 energy_prices.name,
-                # A generator: each record lives only until asyncpg has encoded it, so
+                # An iterator: each record lives only until asyncpg has encoded it, so
                 # 35,000 of them never pile up for the garbage collector (which would
                 # then walk the whole heap: ~100 ms).
-                records=((org_id, contract_id, ts, price) for ts, price in rows),
+                records=zip(repeat(org_id), repeat(contract_id), series.instants, series.prices()),
                 columns=["org_id", "contract_id", "ts", "price"],
             )
-            return WriteCounts(len(rows), len(rows), 0)
-        instants, prices = zip(*rows, strict=True)
+            return WriteCounts(len(series), len(series), 0)
         counts = await driver.fetchrow(
-            _MERGE_POSTGRESQL, org_id, contract_id, list(instants), list(prices)
+            _MERGE_POSTGRESQL, org_id, contract_id, series.instants, series.price_lines
         )
     except Exception as error:
         await _raise_if_disconnected(connection, error)
         raise
-    return WriteCounts(len(rows), int(counts["inserted"]), int(counts["updated"]))
+    return WriteCounts(len(series), int(counts["inserted"]), int(counts["updated"]))
 
 
 _STORED_AT_INSTANTS_SQLITE = (
@@ -246,13 +254,15 @@ _UPSERT_SQLITE = (
 
 
 async def _upsert_sqlite(
-    connection: AsyncConnection, org_id: uuid.UUID, contract_id: uuid.UUID, rows: list[PriceRow]
+    connection: AsyncConnection, org_id: uuid.UUID, contract_id: uuid.UUID, series: PriceSeries
 ) -> WriteCounts:
-    # The columns' own bind processors make exactly the text the ORM stores and compares.
+    # The columns' own bind processors make exactly the text the ORM stores and compares;
+    # the series' prices already are the canonical text ``ExactDecimal`` binds.
     org = _bind(connection, "org_id")(org_id)
     contract = _bind(connection, "contract_id")(contract_id)
-    as_ts, as_price = _bind(connection, "ts"), _bind(connection, "price")
-    incoming = [(as_ts(ts), as_price(price)) for ts, price in rows]
+    incoming = list(
+        zip(map(_bind(connection, "ts"), series.instants), series.prices(), strict=True)
+    )
     stored_rows = await connection.exec_driver_sql(
         _STORED_AT_INSTANTS_SQLITE,
         (org, contract, json.dumps([ts for ts, _ in incoming])),
@@ -263,7 +273,7 @@ async def _upsert_sqlite(
     if to_write:
         await connection.exec_driver_sql(_UPSERT_SQLITE, to_write)
     inserted = sum(1 for ts, _ in incoming if ts not in stored)
-    return WriteCounts(len(rows), inserted, len(to_write) - inserted)
+    return WriteCounts(len(series), inserted, len(to_write) - inserted)
 
 
 def _bind(connection: AsyncConnection, column: str) -> Callable[[Any], Any]:

@@ -33,7 +33,7 @@ before the first write, and the request's single transaction rolls back on any e
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
@@ -47,7 +47,7 @@ from energy_contracts.api.validation import nul_character_errors
 from energy_contracts.buildings.models import Building
 from energy_contracts.codes import currency_code, zone
 from energy_contracts.contracts import prices, repository
-from energy_contracts.contracts.models import EnergyContract, PriceRow
+from energy_contracts.contracts.models import EnergyContract, PriceRow, PriceSeries
 from energy_contracts.contracts.price_rules import Grid, contract_type, parse_prices
 from energy_contracts.contracts.prices import WriteCounts
 from energy_contracts.contracts.schemas import ContractIn, ContractOut, PriceIn, PriceOut, PricesIn
@@ -72,7 +72,7 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class ContractView:
     contract: EnergyContract
-    prices: list[PriceRow]
+    prices: Iterable[PriceRow]
 
     @property
     def etag(self) -> str:
@@ -115,7 +115,7 @@ def contract_out(view: ContractView, *, include_prices: bool = True) -> Contract
     )
 
 
-def prices_out(rows: Sequence[PriceRow]) -> list[PriceOut]:
+def prices_out(rows: Iterable[PriceRow]) -> list[PriceOut]:
     return [PriceOut(price=price, timestamp=ts) for ts, price in rows]
 
 
@@ -518,7 +518,7 @@ def _one_of(body: Any, name: str, alias: str, errors: list[FieldError]) -> tuple
     return (alias, other) if not isinstance(other, UnsetType) else (name, value)
 
 
-def _valid_prices(request: _Request, organisation: Organisation) -> list[PriceRow]:
+def _valid_prices(request: _Request, organisation: Organisation) -> PriceSeries:
     timezone = request.building.timezone if request.building else organisation.timezone
     return parse_prices(request.price_items, request.prices_field, _grid(request.fields, timezone))
 

@@ -71,9 +71,52 @@ def py_spy(server: stack.Server, out: Path, log: Callable[[str], None]) -> Itera
 INCLUSIVE_FOR = ("energy_contracts/", "asyncpg/", "sqlalchemy/", "joserfc/", "msgspec", "json/")
 
 
+# Where a sample's time goes: the innermost frame of a stack that belongs to one of these
+# groups names it (first match in this order wins for a frame); a stack with none is the
+# event loop's. The shares in docs/performance.md are these.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("rendering", ("energy_contracts/api/responses.py", "msgspec")),
+    ("authentication", ("energy_contracts/auth/",)),
+    (
+        "the answer (curve, tiling, levels, intervals)",
+        ("energy_contracts/pricing/", "energy_contracts/effective/service.py"),
+    ),
+    (
+        "the database (asyncpg, pool, checkout ping, statement)",
+        (
+            "asyncpg/",
+            "sqlalchemy/",
+            "greenlet",
+            "energy_contracts/db/",
+            "energy_contracts/effective/repository.py",
+            "energy_contracts/contracts/prices.py",
+        ),
+    ),
+    (
+        "our middleware",
+        ("energy_contracts/observability.py", "energy_contracts/idempotency/", "metrics"),
+    ),
+    (
+        "FastAPI/Starlette (routing, dependencies, parameters)",
+        ("fastapi/", "starlette/", "pydantic", "energy_contracts/", "typing.py", "uuid.py"),
+    ),
+    ("uvicorn's HTTP handling", ("uvicorn/", "httptools")),
+)
+OTHER = "event loop and other"
+
+
+def group_of(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        for name, markers in GROUPS:
+            if any(marker in frame for marker in markers):
+                return name
+    return OTHER
+
+
 def summarise(raw: Path, top: int = 40) -> str:
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    grouped: Counter[str] = Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack_text, _, count_text = line.rpartition(" ")
@@ -87,7 +130,12 @@ def summarise(raw: Path, top: int = 40) -> str:
                 inclusive[frame] += count
         if frames:
             own[frames[-1]] += count
+        grouped[group_of(frames)] += count
     lines = [f"{total} samples at {SAMPLES_PER_SECOND}/s (not counting idle waits)", ""]
+    lines.append("by group (innermost frame of a group; see profiling.GROUPS):")
+    for name, count in grouped.most_common():
+        lines.append(f"  {100 * count / max(total, 1):5.1f}%  {name}")
+    lines.append("")
     for title, counter in (("inclusive (product and driver frames)", inclusive), ("self", own)):
         lines.append(f"top {top} by {title} samples:")
         for frame, count in counter.most_common(top):

@@ -7,12 +7,14 @@ import base64
 import json
 import time
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from joserfc import jwt
+from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OctKey
 
 from energy_contracts.app import create_app
@@ -54,6 +56,14 @@ async def tenant(make_tenant: TenantFactory) -> Tenant:
     return await make_tenant()
 
 
+def public_key_as_hmac_secret(key_file: Path) -> OctKey:
+    """The algorithm-confusion attack's key: the PEM as an HMAC secret. joserfc rightly
+    warns against making it; here making it is the point."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecurityWarning)
+        return OctKey.import_key(key_file.read_bytes())
+
+
 def bad_tokens(tenant: Tenant, key_file: Path) -> dict[str, str]:
     other_key = ECKey.generate_key("P-256", private=True)
     good = claims_for(tenant)
@@ -66,7 +76,7 @@ def bad_tokens(tenant: Tenant, key_file: Path) -> dict[str, str]:
         "hs256-with-public-key": jwt.encode(
             {"alg": "HS256", "typ": "at+jwt"},
             good,
-            OctKey.import_key(key_file.read_bytes()),
+            public_key_as_hmac_secret(key_file),
             algorithms=["HS256"],
         ),
         "wrong-audience": sign(claims_for(tenant, aud="someone-else"), key_file),

@@ -8,6 +8,7 @@ request that fails here writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import operator
 import re
@@ -202,10 +203,9 @@ def _instant_column(texts: list[str]) -> list[datetime] | None:
     """
     encoded = _TEXTS.encode(texts)
     if b"z" not in encoded and not (b"." in encoded and _BEYOND_MICROSECONDS.search(encoded)):
-        try:
+        # One text msgspec does not read sends them all to ``fromisoformat``.
+        with contextlib.suppress(msgspec.ValidationError):
             return _TIMESTAMPS.decode(encoded)
-        except msgspec.ValidationError:
-            pass
     try:
         return list(map(datetime.fromisoformat, texts))
     except ValueError:

@@ -8,12 +8,10 @@ Stored prices are read back through the API and compared exactly.
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from energy_contracts.auth.keys import new_private_key_pem
@@ -40,6 +37,7 @@ from energy_contracts.client import (
     ValidationError,
 )
 from tests.support.databases import postgres_server, sqlite_url
+from tests.support.server import ServerProcess
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.slow
@@ -86,27 +84,6 @@ class Service:
         return self.cli("prices", "import", str(file), *args, **extra)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the server did not become ready:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def service(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     directory = tmp_path_factory.mktemp(f"service-{backend}")
@@ -116,30 +93,15 @@ def service(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     if backend == "postgresql" and server_db is None:
         pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432")
     database_url = server_db.create_database() if server_db else sqlite_url(directory)
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("ENERGY_CONTRACTS_")
-    }
-    env |= {
-        "ENERGY_CONTRACTS_DATABASE_URL": database_url,
-        "ENERGY_CONTRACTS_SIGNING_KEY_FILE": str(key_file),
-        "ENERGY_CONTRACTS_DATA_DIR": str(directory),
-        "ENERGY_CONTRACTS_LOG_FORMAT": "json",
-        "ENERGY_CONTRACTS_LOG_LEVEL": "warning",
-    }
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = directory / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "energy_contracts", "serve", "--port", str(port)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+    server = ServerProcess(
+        database_url=database_url,
+        key_file=key_file,
+        log_file=directory / "server.log",
+        log_level="warning",
+    )
     try:
-        wait_until_ready(url, server, log)
+        asyncio.run(server.wait_until_ready())
+        url, env = server.base_url, server.env
         bare = Service(url, env, "", "")
         organisation = json.loads(
             checked(bare.cli("org", "create", "--name", "Feeds", "--currency", "EUR",
@@ -150,8 +112,7 @@ def service(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         )
         yield Service(url, env, client["client_id"], client["client_secret"])
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
         if server_db is not None:
             server_db.drop_database(database_url)
 

@@ -1,5 +1,6 @@
-"""Drill equipment: a real ``energy-contracts serve`` process on a PostgreSQL database made
-for the drill, a TCP proxy the drill can cut, and a lock that holds requests mid-flight.
+"""Drill equipment: a PostgreSQL database made for the drill (the server process itself is
+``tests.support.server``), a TCP proxy the drill can cut, and a lock that holds requests
+mid-flight.
 
 Everything listens on and connects to 127.0.0.1 only.
 """
@@ -9,11 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -27,16 +23,9 @@ from energy_contracts.auth import clients
 from energy_contracts.db import migrate
 from energy_contracts.db.engine import Database
 from energy_contracts.orgs import service as orgs
-from energy_contracts.settings import ENV_PREFIX, load_settings
+from energy_contracts.settings import load_settings
 
 API = "/api/partners/v2.0"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -62,84 +51,6 @@ async def prepare_database(database_url: str, key_file: Path) -> Credentials:
     finally:
         await database.dispose()
     return Credentials(str(organisation.id), new.client.client_id, new.secret)
-
-
-class ServerProcess:
-    """``python -m energy_contracts serve`` as an operator starts it; output to a file."""
-
-    def __init__(
-        self,
-        *,
-        database_url: str,
-        key_file: Path,
-        log_file: Path,
-        workers: int = 1,
-        **settings: object,
-    ) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_file = log_file
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(ENV_PREFIX) and name != "PROMETHEUS_MULTIPROC_DIR"
-        }
-        env.update(
-            {
-                f"{ENV_PREFIX}DATABASE_URL": database_url,
-                f"{ENV_PREFIX}SIGNING_KEY_FILE": str(key_file),
-                f"{ENV_PREFIX}DATA_DIR": str(key_file.parent),
-                f"{ENV_PREFIX}LOG_FORMAT": "json",
-                f"{ENV_PREFIX}LOG_LEVEL": "info",
-                **{f"{ENV_PREFIX}{name.upper()}": str(value) for name, value in settings.items()},
-            }
-        )
-        command = [sys.executable, "-m", "energy_contracts", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--workers", str(workers)]
-        with log_file.open("wb") as output:
-            # A session of its own, so that cleanup can reach the worker processes too.
-            self.process = subprocess.Popen(
-                command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def client(self, **kwargs: Any) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.base_url, timeout=30, **kwargs)
-
-    async def wait_until_ready(self, within: float = 60) -> None:
-        deadline = time.monotonic() + within
-        async with self.client() as http:
-            while True:
-                if self.process.poll() is not None:
-                    raise AssertionError(f"serve exited early:\n{self.output()}")
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get("/readyz")).status_code == 200:
-                        return
-                assert time.monotonic() < deadline, f"serve did not start:\n{self.output()}"
-                await asyncio.sleep(0.1)
-
-    def terminate(self) -> None:
-        """SIGTERM, as an orchestrator sends it."""
-        os.kill(self.process.pid, signal.SIGTERM)
-
-    async def exit_code(self, within: float = 60) -> int:
-        deadline = time.monotonic() + within
-        while (code := self.process.poll()) is None:
-            assert time.monotonic() < deadline, f"serve did not exit:\n{self.output()}"
-            await asyncio.sleep(0.05)
-        return code
-
-    def output(self) -> str:
-        return self.log_file.read_text(errors="replace")
-
-    def stop(self) -> None:
-        """Cleanup: SIGTERM, then SIGKILL the process group this server started."""
-        if self.process.poll() is None:
-            self.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
 
 
 async def token_for(http: httpx.AsyncClient, credentials: Credentials) -> str:

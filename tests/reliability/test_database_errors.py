@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from energy_contracts.db.engine import Database, DatabaseUnavailableError, is_connection_failure
 from energy_contracts.errors import is_database_unavailable
 from energy_contracts.settings import load_settings
-from tests.reliability.support import free_port
+from tests.support.server import free_port
 
 
 def database(url: str, key_file: Path, **settings: object) -> Database:

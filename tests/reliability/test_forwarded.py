@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.support import API, ServerProcess, prepare_database, token_for
+from tests.reliability.support import API, prepare_database, token_for
+from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.support import API, ServerProcess, json_lines, prepare_database
+from tests.reliability.support import API, json_lines, prepare_database
+from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

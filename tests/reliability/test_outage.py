@@ -21,7 +21,6 @@ from sqlalchemy import make_url
 
 from tests.reliability.support import (
     API,
-    ServerProcess,
     TcpProxy,
     eventually,
     prepare_database,
@@ -29,6 +28,7 @@ from tests.reliability.support import (
     token_for,
     waiting_on_locks,
 )
+from tests.support.server import ServerProcess
 
 UNAVAILABLE_WITHIN = 2.0  # SPEC: 503 within 2 s
 RECOVERED_WITHIN = 5.0  # SPEC: 200 within 5 s of the database coming back

@@ -29,13 +29,9 @@ from energy_contracts.app import create_app
 from energy_contracts.auth.keys import new_private_key_pem
 from energy_contracts.settings import load_settings
 from tests.conftest import IN_CI
-from tests.reliability.support import (
-    Credentials,
-    ServerProcess,
-    prepare_database,
-    token_for,
-)
+from tests.reliability.support import Credentials, prepare_database, token_for
 from tests.support.databases import throwaway_postgres_database
+from tests.support.server import ServerProcess
 
 MAX_EXAMPLES = 25
 KEY_HEADER = "Idempotency-Key"

@@ -20,13 +20,13 @@ import pytest
 
 from tests.reliability.support import (
     API,
-    ServerProcess,
     eventually,
     prepare_database,
     table_locked,
     token_for,
     waiting_on_locks,
 )
+from tests.support.server import ServerProcess
 
 IN_FLIGHT = 8
 

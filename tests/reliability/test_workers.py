@@ -18,13 +18,8 @@ import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.reliability.support import (
-    API,
-    ServerProcess,
-    json_lines,
-    prepare_database,
-    token_for,
-)
+from tests.reliability.support import API, json_lines, prepare_database, token_for
+from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -53,6 +53,14 @@ async def prepare_database(database_url: str, key_file: Path) -> Credentials:
     return Credentials(str(organisation.id), new.client.client_id, new.secret)
 
 
+def assert_unavailable(response: httpx.Response) -> None:
+    """SPEC §1: the database is unavailable — 503 problem+json with ``Retry-After``."""
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "2"
+    assert response.json()["status"] == 503
+
+
 async def token_for(http: httpx.AsyncClient, credentials: Credentials) -> str:
     response = await http.post(
         "/oauth2/token/",

@@ -22,6 +22,7 @@ from sqlalchemy import make_url
 from tests.reliability.support import (
     API,
     TcpProxy,
+    assert_unavailable,
     eventually,
     prepare_database,
     table_locked,
@@ -34,13 +35,6 @@ UNAVAILABLE_WITHIN = 2.0  # SPEC: 503 within 2 s
 RECOVERED_WITHIN = 5.0  # SPEC: 200 within 5 s of the database coming back
 
 pytestmark = pytest.mark.slow
-
-
-def assert_unavailable(response: httpx.Response) -> None:
-    assert response.status_code == 503, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.headers["retry-after"] == "2"
-    assert response.json()["status"] == 503
 
 
 async def timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:

@@ -1,35 +1,66 @@
-"""``create_app(settings)``: routers, middleware and error handlers — nothing else."""
+"""``create_app(settings)``: controllers, middleware, plugins, exception handlers — nothing else.
+
+The API lives under ``/api/partners/v2.0``. Every request there passes, in this order:
+authentication (``auth.caller``), the idempotency layer, the guards (scope, unknown query
+parameters, the caller's own organisation), then the handler with its dependencies. Around
+everything, routing included, the request context: request id, access log, metrics and the
+body-size limit.
+"""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from functools import partial
 
-from fastapi import APIRouter, FastAPI
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
+from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from energy_contracts import __version__
-from energy_contracts.api.openapi import install_openapi
-from energy_contracts.api.query import RejectUnknownQuery
-from energy_contracts.api.responses import JSON
-from energy_contracts.auth.dependencies import ClientStatusCache
+from energy_contracts.api.bodies import StrictBodies
+from energy_contracts.api.openapi import ApiDocument, StructSchemas
+from energy_contracts.api.query import (
+    explain_parameter,
+    missing_parameters,
+    reject_unknown_query_parameters,
+)
+from energy_contracts.api.responses import ExactJSON
+from energy_contracts.api.routes import answer_options
+from energy_contracts.auth import controller as oauth
+from energy_contracts.auth.caller import (
+    AuthenticationMiddleware,
+    ClientStatus,
+    own_organisation,
+    provide_caller,
+    require_scope,
+)
 from energy_contracts.auth.keys import load_signing_key
 from energy_contracts.auth.ratelimit import TokenRateLimiter
-from energy_contracts.auth.router import router as auth_router
 from energy_contracts.auth.tokens import TokenService
-from energy_contracts.buildings.router import router as buildings_router
-from energy_contracts.contracts.router import router as contracts_router
+from energy_contracts.buildings.controller import BuildingController
+from energy_contracts.contracts.controller import ContractController, list_organisation_contracts
 from energy_contracts.db.engine import Database
-from energy_contracts.effective.router import router as effective_router
-from energy_contracts.errors import install_error_handlers
-from energy_contracts.health import router as health_router
+from energy_contracts.db.session import provide_connection, provide_database, provide_session
+from energy_contracts.effective.controller import BuildingPrices, UserPrices
+from energy_contracts.errors import exception_handlers
+from energy_contracts.health import healthz, readyz
 from energy_contracts.idempotency.middleware import IdempotencyMiddleware
+from energy_contracts.idempotency.openapi import document_idempotency_key
+from energy_contracts.idempotency.store import IdempotencyStore
 from energy_contracts.metrics import Metrics
-from energy_contracts.metrics import router as metrics_router
-from energy_contracts.observability import RequestContextMiddleware, configure_logging
-from energy_contracts.orgs.router import router as orgs_router
+from energy_contracts.metrics import metrics as metrics_handler
+from energy_contracts.observability import (
+    MAX_BODY_BYTES,
+    RequestContextMiddleware,
+    configure_logging,
+)
+from energy_contracts.orgs.controller import get_organisation
 from energy_contracts.settings import Settings, load_settings
-from energy_contracts.users.router import router as users_router
+from energy_contracts.users.controller import UserController
 
 API_PREFIX = "/api/partners/v2.0"
 
@@ -41,64 +72,121 @@ what a load profile costs. Wire-compatible with the Partner API v2.0 energy-cont
 Authenticate with an access token from `POST /oauth2/token/` (client credentials).
 """
 
+SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
+    "oauth2": SecurityScheme(
+        type="oauth2",
+        description="Client credentials: the token endpoint gives a bearer token.",
+        flows=OAuthFlows(
+            client_credentials=OAuthFlow(
+                token_url=oauth.TOKEN_PATH,
+                scopes={"read": "Read everything of the organisation.", "write": "Change it."},
+            )
+        ),
+    ),
+    "bearerAuth": SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description="An access token from POST /oauth2/token/.",
+    ),
+    "clientBasic": SecurityScheme(
+        type="http", scheme="basic", description="The OAuth client id and secret."
+    ),
+}
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+
+def api_router() -> Router:
+    return Router(
+        path=API_PREFIX,
+        route_handlers=[
+            get_organisation,
+            UserController,
+            BuildingController,
+            ContractController,
+            list_organisation_contracts,
+            BuildingPrices,
+            UserPrices,
+        ],
+        middleware=[AuthenticationMiddleware, IdempotencyMiddleware],
+        guards=[require_scope, reject_unknown_query_parameters, own_organisation],
+        security=[{"oauth2": []}, {"bearerAuth": []}],
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     configure_logging(settings)
     database = Database(settings)
     signing_key = load_signing_key(settings)
     metrics = Metrics()
     metrics.instrument_pool(database.engine)
+    structs = StructSchemas()
+    structs.types.update(oauth.DOCUMENTED_TYPES)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await database.dispose()
-        metrics.process_exiting()
-
-    app = FastAPI(
-        title="energy-contracts",
-        version=__version__,
-        description=DESCRIPTION,
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
-        redoc_url=None,
-        default_response_class=JSON,
-        lifespan=lifespan,
+    app = Litestar(
+        route_handlers=[
+            api_router(),
+            oauth.issue_token,
+            oauth.jwks,
+            oauth.authorization_server_metadata,
+            healthz,
+            readyz,
+            metrics_handler,
+        ],
+        dependencies={
+            "session": Provide(provide_session),
+            "connection": Provide(provide_connection),
+            "database": Provide(provide_database, sync_to_thread=False),
+            "caller": Provide(provide_caller, sync_to_thread=False),
+        },
+        plugins=[StrictBodies(), structs, ProblemDetailsPlugin()],
+        exception_handlers=exception_handlers(
+            max_body_bytes=MAX_BODY_BYTES,
+            explain_parameter=explain_parameter,
+            missing_parameters=missing_parameters,
+        ),
+        response_class=ExactJSON,
+        before_request=answer_options,
+        # The body limit is enforced around the whole app (RequestContextMiddleware).
+        request_max_body_size=None,
+        openapi_config=OpenAPIConfig(
+            title="energy-contracts",
+            version=__version__,
+            description=DESCRIPTION,
+            path=API_PREFIX,
+            components=Components(security_schemes=SECURITY_SCHEMES),
+            render_plugins=[
+                ApiDocument(
+                    structs,
+                    extensions=[partial(document_idempotency_key, api_prefix=API_PREFIX)],
+                ),
+                SwaggerRenderPlugin(path="/docs"),
+            ],
+        ),
+        state=State(
+            {
+                "settings": settings,
+                "database": database,
+                "signing_key": signing_key,
+                "tokens": TokenService(settings, signing_key),
+                "metrics": metrics,
+                "client_status": ClientStatus(settings.revocation_check_seconds, database),
+                "token_rate_limiter": TokenRateLimiter(settings.token_rate_limit_per_minute),
+                "idempotency": IdempotencyStore(
+                    database, lease_seconds=settings.idempotency_lease_seconds
+                ),
+            }
+        ),
+        on_shutdown=[database.dispose, metrics.process_exiting],
+        # Logging is ours (observability.configure_logging): one JSON shape for every line.
+        logging_config=None,
     )
-    app.state.settings = settings
-    app.state.database = database
-    app.state.signing_key = signing_key
-    app.state.tokens = TokenService(settings, signing_key)
-    app.state.metrics = metrics
-    app.state.client_status = ClientStatusCache(settings.revocation_check_seconds)
-    app.state.token_rate_limiter = TokenRateLimiter(settings.token_rate_limit_per_minute)
-
-    install_error_handlers(app)
-    app.add_middleware(
-        IdempotencyMiddleware,
-        database=database,
-        tokens=app.state.tokens,
-        api_prefix=API_PREFIX,
-        lease_seconds=settings.idempotency_lease_seconds,
-    )
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)  # outermost
-
-    api = APIRouter(prefix=API_PREFIX, dependencies=[RejectUnknownQuery])
-    api.include_router(orgs_router)
-    api.include_router(users_router)
-    api.include_router(buildings_router)
-    api.include_router(contracts_router)
-    api.include_router(effective_router)
-    app.include_router(auth_router)
-    app.include_router(health_router)
-    app.include_router(metrics_router)
-    app.include_router(api)
-    install_openapi(app, api_prefix=API_PREFIX)
+    # Around routing, so that unmatched paths get a request id, a log line and a count too.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics=metrics)
     return app
 
 
-def app_from_environment() -> FastAPI:
+def app_from_environment() -> Litestar:
     """Factory for ``uvicorn --factory`` worker processes: settings come from the environment."""
     app = create_app()
     # What start-up built (modules, routes, schemas) lives as long as the process. Frozen, it

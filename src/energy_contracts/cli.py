@@ -16,12 +16,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, TypeVar
 
+import msgspec
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from energy_contracts.auth import clients
 from energy_contracts.auth.keys import load_signing_key, new_private_key_pem
 from energy_contracts.db import migrate as migrations
 from energy_contracts.db.engine import Database
@@ -30,6 +30,7 @@ from energy_contracts.feeds_cli import prices_app
 from energy_contracts.idempotency.store import purge_all_expired
 from energy_contracts.metrics import MULTIPROCESS_DIR_VARIABLE
 from energy_contracts.observability import configure_logging
+from energy_contracts.orgs import clients
 from energy_contracts.orgs import service as orgs
 from energy_contracts.settings import ConfigurationError, Settings, load_settings
 
@@ -212,7 +213,7 @@ def org_create(
         _settings(),
         lambda s: orgs.create_organisation(s, name=name, currency=currency, timezone=timezone),
     )
-    data = orgs.organisation_json(organisation)
+    data = msgspec.structs.asdict(orgs.organisation_out(organisation))
     if as_json:
         _print_json(data)
     else:
@@ -223,7 +224,7 @@ def org_create(
 def org_list(as_json: JsonOption = False) -> None:
     """List organisations."""
     organisations = _in_transaction(_settings(), orgs.list_organisations)
-    rows = [orgs.organisation_json(o) for o in organisations]
+    rows = [msgspec.structs.asdict(orgs.organisation_out(o)) for o in organisations]
     if as_json:
         _print_json(rows)
         return

@@ -1,27 +1,33 @@
 """Typed domain errors, rendered once as RFC 9457 ``application/problem+json``.
 
 Services raise ``NotFound``, ``Conflict(existing_contract_id=...)``, ``Unprocessable(...)``;
-one handler renders them. Broad exceptions such as ``ValueError`` are deliberately *not*
-mapped to 4xx: an unexpected error is a bug and must surface as one.
+they are Litestar's ``ProblemDetailsException``, so the problem-details plugin renders them.
+``exception_handlers`` adds the framework's own refusals (no route, wrong method, a query
+parameter of the wrong type, a body too large) and the database's outages in the same shape.
+Broad exceptions such as ``ValueError`` are deliberately *not* mapped to 4xx: an unexpected
+error is a bug and must surface as one (a 500, logged with its traceback).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, ClassVar
 
 import msgspec
 import structlog
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import iter_route_contexts
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.plugins.problem_details import ProblemDetailsException
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
-from starlette.routing import Match
 
 from energy_contracts.db.engine import DatabaseUnavailableError
 
@@ -38,7 +44,26 @@ class FieldError:
     message: str
 
 
-class ProblemError(Exception):
+class FieldErrorOut(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem: what every 4xx and 5xx answer of the API carries. Some problems
+    add members (``existing_contract_id`` on a 409, ``contract_count``, ...)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldErrorOut] | msgspec.UnsetType = msgspec.UNSET
+
+
+_encoder = msgspec.json.Encoder(decimal_format="number")
+
+
+class ProblemError(ProblemDetailsException):
     """An error the client can act on. Subclasses fix the status and the problem type."""
 
     status: ClassVar[int] = 400
@@ -52,20 +77,57 @@ class ProblemError(Exception):
         headers: Mapping[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(detail)
+        super().__init__(detail=detail, status_code=self.status, headers=dict(headers or {}))
         self.detail = detail
         self.errors = list(errors)
-        self.headers = dict(headers or {})
-        self.extra = extra
+        self.members = extra
 
     @property
-    def title(self) -> str:
+    def title_text(self) -> str:
         return HTTPStatus(self.status).phrase
+
+    def body(self) -> bytes:
+        return problem_body(self.status, self.detail, self.slug, self.errors, self.members)
+
+    def to_response(self, request: Request[Any, Any, Any] | None = None) -> Response[Any]:
+        return Response(
+            self.body(),
+            status_code=self.status,
+            media_type=PROBLEM_CONTENT_TYPE,
+            headers=dict(self.headers or {}),
+        )
+
+
+def problem_body(
+    status: int,
+    detail: str,
+    slug: str,
+    errors: Sequence[FieldError] = (),
+    members: Mapping[str, Any] | None = None,
+) -> bytes:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    body.update(members or {})
+    return _encoder.encode(body)
 
 
 class BadRequest(ProblemError):
     status = 400
     slug = "malformed-request"
+
+
+class MalformedJson(ProblemError):
+    status = 400
+    slug = "malformed-json"
+
+    def __init__(self, detail: str = "The request body is not valid JSON.") -> None:
+        super().__init__(detail)
 
 
 class Unauthorized(ProblemError):
@@ -93,6 +155,11 @@ class NotFound(ProblemError):
         super().__init__(detail)
 
 
+class MethodNotAllowed(ProblemError):
+    status = 405
+    slug = "method-not-allowed"
+
+
 class Conflict(ProblemError):
     status = 409
     slug = "conflict"
@@ -107,14 +174,40 @@ class PayloadTooLarge(ProblemError):
     status = 413
     slug = "payload-too-large"
 
+    def __init__(self, limit_bytes: int) -> None:
+        # The rest of the body is not read: the connection cannot carry another request.
+        super().__init__(
+            f"The request body is larger than {limit_bytes} bytes.",
+            headers={"Connection": "close"},
+        )
+
 
 class Unprocessable(ProblemError):
     status = 422
     slug = "validation-error"
 
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        if detail is None:
+            detail = describe(errors)
+        super().__init__(detail, errors=errors, headers=headers, **extra)
+
     @classmethod
     def field(cls, field: str, message: str) -> Unprocessable:
-        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+        return cls(errors=[FieldError(field, message)])
+
+
+def describe(errors: Sequence[FieldError], shown: int = 3) -> str:
+    """``field: message; ...`` for the ``detail`` of a 422 (the first few; ``errors`` has all)."""
+    text = "; ".join(f"{e.field}: {e.message}" for e in errors[:shown])
+    more = len(errors) - shown
+    return f"{text} (and {more} more)" if more > 0 else text
 
 
 class TooManyRequests(ProblemError):
@@ -127,92 +220,9 @@ class ServiceUnavailable(ProblemError):
     slug = "database-unavailable"
 
 
-_encoder = msgspec.json.Encoder(decimal_format="number")
-
-
-def problem_response(
-    status: int,
-    detail: str,
-    *,
-    slug: str,
-    errors: Sequence[FieldError] = (),
-    headers: Mapping[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> Response:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + slug,
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
-    body.update(extra or {})
-    return Response(
-        _encoder.encode(body),
-        status_code=status,
-        media_type=PROBLEM_CONTENT_TYPE,
-        headers=dict(headers or {}),
-    )
-
-
-def render_problem(error: ProblemError) -> Response:
-    return problem_response(
-        error.status,
-        error.detail,
-        slug=error.slug,
-        errors=error.errors,
-        headers=error.headers,
-        extra=error.extra,
-    )
-
-
-def _field_path(location: Sequence[int | str]) -> str:
-    """``('body', 'energy_prices', 3, 'timestamp')`` → ``energy_prices[3].timestamp``."""
-    path = ""
-    for part in location[1:] if location and location[0] in _SOURCES else location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or str(location[0] if location else "body")
-
-
-_SOURCES = ("body", "query", "path", "header", "cookie")
-
-
-async def _on_problem(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ProblemError)
-    return render_problem(exc)
-
-
-async def _on_validation_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    raw = exc.errors()
-    if any(error.get("type") == "json_invalid" for error in raw):
-        return problem_response(400, "The request body is not valid JSON.", slug="malformed-json")
-    errors = [FieldError(_field_path(error.get("loc", ())), error["msg"]) for error in raw]
-    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
-    return problem_response(422, detail, slug="validation-error", errors=errors)
-
-
-async def _on_http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    headers = dict(exc.headers or {})
-    if exc.status_code == 405:
-        # The router names the methods of the one route it tried; RFC 9110 wants all of
-        # the path's (GET, PUT and DELETE of one path are separate routes).
-        headers["Allow"] = _allowed_methods(request)
-    return problem_response(exc.status_code, str(exc.detail), slug=slug, headers=headers or None)
-
-
-def _allowed_methods(request: Request) -> str:
-    methods: set[str] = set()
-    for route in iter_route_contexts(request.app.routes):
-        if route.matches(request.scope)[0] is not Match.NONE:
-            methods |= set(route.methods or ())
-    return ", ".join(sorted(methods))
+class DatabaseUnavailable(ServiceUnavailable):
+    def __init__(self, detail: str = "The database is unavailable; retry later.") -> None:
+        super().__init__(detail, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
@@ -223,25 +233,110 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def database_unavailable_response() -> Response:
-    return problem_response(
-        503,
-        "The database is unavailable; retry later.",
-        slug="database-unavailable",
-        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+# --- the framework's own refusals, in the same shape -------------------------------------
+
+
+def _not_found(_request: Request[Any, Any, Any], _exc: NotFoundException) -> Response[bytes]:
+    return NotFound().to_response()
+
+
+def _method_not_allowed(
+    _request: Request[Any, Any, Any], exc: MethodNotAllowedException
+) -> Response[bytes]:
+    # The router names every method of the path (``Allow``), as RFC 9110 wants.
+    headers = dict(exc.headers or {})
+    allowed = headers.get("Allow") or headers.get("allow")
+    if allowed:
+        headers = {"Allow": ", ".join(sorted(method.strip() for method in allowed.split(",")))}
+    return MethodNotAllowed("This path does not take that method.", headers=headers).to_response()
+
+
+ParameterExplainer = Callable[[Request[Any, Any, Any], str, str], tuple[str, str]]
+"""``(request, name, location) -> (field, message)``: a parameter the framework refused, as
+the client names it, and why it is wrong, said from its declared type (the API layer knows
+the types; the framework's words are not ours to pass on)."""
+MissingParameters = Callable[[Request[Any, Any, Any]], list[str]]
+"""The required parameters a request lacks (the framework says so only in words)."""
+
+
+def _http_error_handler(
+    max_body_bytes: int,
+    explain_parameter: ParameterExplainer,
+    missing_parameters: MissingParameters,
+) -> Callable[[Request[Any, Any, Any], HTTPException], Response[bytes]]:
+    def handle(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+        """Refusals the framework words itself: a body over the size limit (413), a query
+        parameter of the wrong type (``ValidationException``), and the rest by status."""
+        status = exc.status_code
+        if status == 413:
+            return PayloadTooLarge(max_body_bytes).to_response()
+        if isinstance(exc, ValidationException):
+            refused = _parameter_problem(request, exc, explain_parameter, missing_parameters)
+            return refused.to_response()
+        slug = {400: "malformed-request", 404: "not-found"}.get(status, "http-error")
+        body = problem_body(status, str(exc.detail), slug)
+        return Response(
+            body, status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=exc.headers or {}
+        )
+
+    return handle
+
+
+def _parameter_problem(
+    request: Request[Any, Any, Any],
+    exc: ValidationException,
+    explain_parameter: ParameterExplainer,
+    missing_parameters: MissingParameters,
+) -> ProblemError:
+    """The framework refused a parameter; its ``extra`` names key and source (structured),
+    except for a missing one, which the declared parameters tell."""
+    refused = exc.extra if isinstance(exc.extra, list) else []
+    errors = [FieldError(name, "is required") for name in missing_parameters(request)]
+    for item in refused:
+        if not isinstance(item, dict):
+            continue
+        key, source = str(item.get("key", "")), str(item.get("source", ""))
+        if source == "body":  # no body where one is needed
+            return MalformedJson("The request body is empty; send a JSON object.")
+        errors.append(FieldError(*explain_parameter(request, key, source)))
+    if not errors:
+        return BadRequest("The request is malformed.")
+    return Unprocessable(errors=errors)
+
+
+def _database_error(_request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if not is_database_unavailable(exc):
+        return _internal_error(_request, exc)
+    log.warning("database_unavailable", error=type(exc).__name__)
+    return DatabaseUnavailable().to_response()
+
+
+def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.error(
+        "unhandled_error",
+        method=request.method,
+        route=request.scope.get("path_template"),
+        exc_info=exc,
+    )
+    body = problem_body(500, "An unexpected error occurred; it has been logged.", "internal-error")
+    # The failure may have left the request half read: do not reuse the connection.
+    return Response(
+        body, status_code=500, media_type=PROBLEM_CONTENT_TYPE, headers={"Connection": "close"}
     )
 
 
-async def _on_database_error(_request: Request, exc: Exception) -> Response:
-    if not is_database_unavailable(exc):
-        raise exc  # a bug or an unhandled constraint: a 500, never disguised as a 503
-    log.warning("database_unavailable", error=type(exc).__name__)
-    return database_unavailable_response()
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ProblemError, _on_problem)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
-    for database_error in (DBAPIError, PoolTimeoutError, DatabaseUnavailableError):
-        app.add_exception_handler(database_error, _on_database_error)
+def exception_handlers(
+    *,
+    max_body_bytes: int,
+    explain_parameter: ParameterExplainer,
+    missing_parameters: MissingParameters,
+) -> ExceptionHandlersMap:
+    return {
+        NotFoundException: _not_found,
+        MethodNotAllowedException: _method_not_allowed,
+        HTTPException: _http_error_handler(max_body_bytes, explain_parameter, missing_parameters),
+        DBAPIError: _database_error,
+        PoolTimeoutError: _database_error,
+        DatabaseUnavailableError: _database_error,
+        Exception: _internal_error,
+    }

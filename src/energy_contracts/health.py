@@ -2,51 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
-from fastapi import APIRouter
-from starlette.responses import Response
+import msgspec
+from litestar import get
+from litestar.di import NamedDependency
 
 from energy_contracts.api.openapi import problems
-from energy_contracts.api.responses import JSON
-from energy_contracts.db.session import DatabaseDep
-from energy_contracts.errors import DATABASE_RETRY_AFTER_SECONDS, ServiceUnavailable
+from energy_contracts.db.engine import Database
+from energy_contracts.errors import DatabaseUnavailable
 
-router = APIRouter(tags=["Operations"])
-
-
-def _status(value: str, description: str) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "required": ["status"],
-        "properties": {"status": {"type": "string", "enum": [value]}},
-    }
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+TAGS = ["Operations"]
 
 
-@router.get(
-    "/healthz",
-    summary="The process is alive",
-    responses={200: _status("ok", "The process answers.")},
-)
-async def healthz() -> Response:
-    return JSON({"status": "ok"})
+class Alive(msgspec.Struct):
+    status: Literal["ok"]
 
 
-@router.get(
+class Ready(msgspec.Struct):
+    status: Literal["ready"]
+
+
+@get("/healthz", summary="The process is alive", tags=TAGS, sync_to_thread=False)
+def healthz() -> Alive:
+    return Alive("ok")
+
+
+@get(
     "/readyz",
     summary="The database is reachable",
-    responses={
-        200: _status("ready", "The database answered."),
-        503: {**problems(503)[503], "description": "The database is unreachable."},
-    },
+    tags=TAGS,
+    responses=problems(503),
 )
-async def readyz(database: DatabaseDep) -> Response:
+async def readyz(database: NamedDependency[Database]) -> Ready:
     try:
         await database.ping()
     except Exception as exc:  # any failure to reach the database means "not ready"
-        raise ServiceUnavailable(
-            "The database is unreachable.",
-            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
-        ) from exc
-    return JSON({"status": "ready"})
+        raise DatabaseUnavailable("The database is unreachable.") from exc
+    return Ready("ready")

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.routing import iter_route_contexts
+from litestar import Response, get
+from litestar.datastructures import State
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -28,47 +28,10 @@ from prometheus_client import multiprocess as prometheus_multiprocess
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute
-from starlette.types import Scope
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED_ROUTE = "<unmatched>"
 _CHECKED_OUT = "energy_contracts_metrics_checked_out"
-
-
-class RouteTemplates:
-    """The full template of the route that answered (``/api/partners/v2.0/org/{org_id}``).
-
-    ``scope["route"]`` is the route as its router declared it, without the prefixes it was
-    included under; the app's route contexts know the full path.
-    """
-
-    def __init__(self) -> None:
-        # By identity (routes are not hashable); the route is kept so its id stays unique.
-        self._templates: dict[int, tuple[BaseRoute, str]] = {}
-
-    def of(self, scope: Scope) -> str:
-        route = scope.get("route")
-        if route is None:
-            return UNMATCHED_ROUTE
-        found = self._templates.get(id(route))
-        if found is None:
-            self._templates = _full_templates(scope["app"])  # routes were added
-            found = self._templates.get(id(route))
-        if found is not None:
-            return found[1]
-        path: str = getattr(route, "path", None) or UNMATCHED_ROUTE
-        return path
-
-
-def _full_templates(app: Any) -> dict[int, tuple[BaseRoute, str]]:
-    templates: dict[int, tuple[BaseRoute, str]] = {}
-    for context in iter_route_contexts(app.routes):
-        path = context.path_format or context.path
-        if path is not None:
-            templates.setdefault(id(context.original_route), (context.original_route, path))
-    return templates
 
 
 class Metrics:
@@ -145,17 +108,15 @@ class Metrics:
             prometheus_multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
-router = APIRouter(tags=["Operations"])
-
-
-@router.get(
+@get(
     "/metrics",
     summary="Prometheus metrics",
     description="Request counts and latency histograms by route template and status, and "
     "database pool use, in the Prometheus text format.",
-    response_class=PlainTextResponse,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    tags=["Operations"],
+    media_type="text/plain",
+    sync_to_thread=False,
 )
-async def metrics(request: Request) -> Response:
-    collected: Metrics = request.app.state.metrics
+def metrics(state: State) -> Response[bytes]:
+    collected: Metrics = state.metrics
     return Response(collected.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,6 +1,10 @@
 """Request context: a request id on every response, one structured log line and the metrics
 per request, and the body-size limit enforced before anything parses the body.
 
+``RequestContextMiddleware`` wraps the whole app, routing included, so that unmatched paths
+are counted and logged too; routes are named by their template (``scope["path_template"]``,
+set by the router), never by the raw path.
+
 Logging: structlog renders every line — ours and the standard library's (uvicorn, alembic,
 asyncio, warnings) — as JSON when not on a terminal, readable on one. Secrets never reach a
 line: values under keys such as ``authorization`` or ``client_secret`` are replaced, and so
@@ -19,11 +23,12 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 import structlog
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from energy_contracts.errors import problem_response
-from energy_contracts.metrics import Metrics, RouteTemplates
+from energy_contracts.errors import PayloadTooLarge
+from energy_contracts.metrics import UNMATCHED_ROUTE, Metrics
 from energy_contracts.settings import Settings
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -136,7 +141,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
 
 
 class RequestContextMiddleware:
-    """Pure ASGI (no BaseHTTPMiddleware): cheap on the hot path, and streams untouched."""
+    """Pure ASGI: cheap on the hot path, and streams untouched."""
 
     def __init__(
         self,
@@ -147,10 +152,9 @@ class RequestContextMiddleware:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
-        self.routes = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -160,12 +164,10 @@ class RequestContextMiddleware:
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         status_code = 500
-        response_started = False
 
         async def send_with_request_id(message: Message) -> None:
-            nonlocal status_code, response_started
+            nonlocal status_code
             if message["type"] == "http.response.start":
-                response_started = True
                 status_code = message["status"]
                 message["headers"] = [
                     *message.get("headers", []),
@@ -176,15 +178,13 @@ class RequestContextMiddleware:
         try:
             declared = headers.get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-                await self._too_large(scope, receive, send_with_request_id)
+                # Refused unread: nothing downstream ever sees the body.
+                await _send_problem(PayloadTooLarge(self.max_body_bytes), send_with_request_id)
             else:
                 await self.app(scope, self._limited(receive), send_with_request_id)
-        except _BodyTooLarge:
-            if not response_started:
-                await self._too_large(scope, receive, send_with_request_id)
         finally:
             duration = time.perf_counter() - started
-            route = self.routes.of(scope)
+            route = scope.get("path_template") or UNMATCHED_ROUTE
             access_log.info(
                 "request",
                 method=scope["method"],
@@ -198,28 +198,27 @@ class RequestContextMiddleware:
                 self.metrics.observe_request(scope["method"], route, status_code, duration)
 
     def _limited(self, receive: Receive) -> Receive:
+        """Whoever reads the body past the limit gets a 413 (the framework renders it)."""
         received = 0
 
-        async def limited_receive() -> Message:
+        async def limited_receive() -> ReceiveMessage:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise _BodyTooLarge
+                    raise PayloadTooLarge(self.max_body_bytes)
             return message
 
         return limited_receive
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413,
-            f"The request body is larger than {self.max_body_bytes} bytes.",
-            slug="payload-too-large",
-            headers={"Connection": "close"},
-        )
-        await response(scope, receive, send)
 
-
-class _BodyTooLarge(Exception):
-    """Raised from receive() once the body passes the limit; answered with a 413."""
+async def _send_problem(error: PayloadTooLarge, send: Send) -> None:
+    body = error.body()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        *((name.lower().encode(), value.encode()) for name, value in (error.headers or {}).items()),
+    ]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})

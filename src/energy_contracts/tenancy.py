@@ -1,35 +1,38 @@
 """Tenant scoping, in one place.
 
-Every lookup of tenant data goes through ``scoped(...)``, which puts the organisation (and,
-below it, the user) into the same WHERE clause as the id. Path objects are resolved by the
-dependencies here — ``ScopedUser``, ``ScopedBuilding`` — so that a handler never sees an
-object outside its path: whichever id was guessed, the answer is the same 404.
+Every query on tenant data goes through these helpers, which put the organisation (and,
+below it, the user or the contract) into the same WHERE clause as the id: ``scoped`` for
+reads, ``scoped_delete`` for deletes. A model is tenant data when it has an ``org_id``
+column. ``tests/unit/test_tenant_scoping.py`` fails when a repository queries a tenant model
+without them, as Polar lints for it.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Depends, Path
-from sqlalchemy import Select, select
+from sqlalchemy import Delete, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from energy_contracts.auth.dependencies import ScopedOrgId
-from energy_contracts.buildings.models import Building
-from energy_contracts.db.session import SessionDep
-from energy_contracts.errors import NotFound
-from energy_contracts.users.models import User
 
 M = TypeVar("M")
 
 
+def _conditions(model: Any, org_id: uuid.UUID, equal: dict[str, Any]) -> list[Any]:
+    return [
+        model.org_id == org_id,
+        *(getattr(model, name) == value for name, value in equal.items()),
+    ]
+
+
 def scoped(model: type[M], org_id: uuid.UUID, **equal: Any) -> Select[Any]:
     """``SELECT model WHERE org_id = :org AND <column> = :value ...``."""
-    columns: Any = model
-    conditions = [columns.org_id == org_id]
-    conditions += [getattr(columns, name) == value for name, value in equal.items()]
-    return select(model).where(*conditions)
+    return select(model).where(*_conditions(model, org_id, equal))
+
+
+def scoped_delete(model: type[M], org_id: uuid.UUID, **equal: Any) -> Delete:
+    """``DELETE FROM model WHERE org_id = :org AND <column> = :value ...``."""
+    return delete(model).where(*_conditions(model, org_id, equal))
 
 
 async def find_scoped(
@@ -45,41 +48,3 @@ async def find_scoped(
         statement = statement.with_for_update()
     result: M | None = await session.scalar(statement)
     return result
-
-
-async def get_user(
-    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, *, for_update: bool = False
-) -> User:
-    user = await find_scoped(session, User, org_id, id=user_id, for_update=for_update)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
-
-
-async def get_building(
-    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, building_id: uuid.UUID
-) -> Building:
-    building = await find_scoped(session, Building, org_id, user_id=user_id, id=building_id)
-    if building is None:
-        raise NotFound("No such building.")
-    return building
-
-
-async def _scoped_user(
-    org_id: ScopedOrgId,
-    user_id: Annotated[uuid.UUID, Path(description="The user's id.")],
-    session: SessionDep,
-) -> User:
-    return await get_user(session, org_id, user_id)
-
-
-async def _scoped_building(
-    user: Annotated[User, Depends(_scoped_user)],
-    building_id: Annotated[uuid.UUID, Path(description="The building's id.")],
-    session: SessionDep,
-) -> Building:
-    return await get_building(session, user.org_id, user.id, building_id)
-
-
-ScopedUser = Annotated[User, Depends(_scoped_user)]
-ScopedBuilding = Annotated[Building, Depends(_scoped_building)]

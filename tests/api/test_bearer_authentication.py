@@ -18,8 +18,8 @@ from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OctKey
 
 from energy_contracts.app import create_app
-from energy_contracts.auth import clients
 from energy_contracts.db.engine import Database
+from energy_contracts.orgs import clients
 from energy_contracts.settings import Settings
 from tests.support.fixtures import make_settings
 from tests.support.tenants import Tenant, TenantFactory, fetch_token

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from energy_contracts.app import create_app
-from energy_contracts.auth import clients
 from energy_contracts.db.engine import Database
 from energy_contracts.observability import MAX_BODY_BYTES
+from energy_contracts.orgs import clients
 from energy_contracts.orgs import service as orgs
 from energy_contracts.settings import Settings
 from tests.support.fixtures import make_settings

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from energy_contracts.db import migrate
 from energy_contracts.db.engine import create_engine
-from energy_contracts.db.models import metadata
+from energy_contracts.models import metadata
 from energy_contracts.settings import Settings
 from tests.support.databases import postgres_server, sqlite_url
 from tests.support.fixtures import make_settings

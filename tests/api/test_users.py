@@ -411,13 +411,11 @@ async def test_a_missing_email_is_422(tenant: Tenant) -> None:
     response = await tenant.post("users", json={"first_name": "Jane"})
     assert response.status_code == 422
     assert problem_fields(response) == ["email"]
-    assert response.json()["errors"][0]["message"] == "required"
+    assert response.json()["errors"][0]["message"] == "is required"
     assert await list_all(tenant, "users") == []
 
 
-@pytest.mark.parametrize(
-    "content", [b"{", b'{"email": "a@x.io",}', b"", b"not json", b'{"email": NaN}']
-)
+@pytest.mark.parametrize("content", [b"{", b'{"email": "a@x.io",}', b"", b"not json"])
 async def test_malformed_json_is_400(tenant: Tenant, content: bytes) -> None:
     headers = {**tenant.headers, "Content-Type": "application/json"}
     response = await tenant.http.post(f"{tenant.base}/users", content=content, headers=headers)

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from litestar import Litestar
 
 from energy_contracts.client import AsyncEnergyContractsClient
 from tests.client.faults import FaultInjector
@@ -40,7 +40,7 @@ async def tenant(make_tenant: TenantFactory) -> Tenant:
 
 
 @pytest.fixture
-def faults(app: FastAPI) -> FaultInjector:
+def faults(app: Litestar) -> FaultInjector:
     return FaultInjector(app)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from litestar import Litestar
 
 from energy_contracts.app import create_app
 from energy_contracts.client import (
@@ -65,7 +65,7 @@ async def test_token_is_fetched_when_first_needed_and_names_the_organisation(
 @pytest.fixture
 async def short_token_app(
     migrated: Settings, database_url: str, signing_key_file: Path
-) -> AsyncIterator[FastAPI]:
+) -> AsyncIterator[Litestar]:
     """The app on the same database, issuing tokens that live 60 seconds."""
     application = create_app(
         make_settings(database_url, signing_key_file, token_lifetime_seconds=60)
@@ -86,8 +86,8 @@ async def short_token_app(
 async def test_token_is_refreshed_before_it_expires(
     connect: ClientFactory,
     tenant: Tenant,
-    app: FastAPI,
-    short_token_app: FastAPI,
+    app: Litestar,
+    short_token_app: Litestar,
     short_lived: bool,
     no_refresh_until: float,
     refresh_at: float,
@@ -356,7 +356,7 @@ async def test_a_write_whose_answer_was_lost_is_done_once(
 
 
 async def test_connection_failures_are_retried_with_backoff(
-    connect: ClientFactory, tenant: Tenant, app: FastAPI, waits: RecordedWaits
+    connect: ClientFactory, tenant: Tenant, app: Litestar, waits: RecordedWaits
 ) -> None:
     transport = FailingConnects(httpx.ASGITransport(app=app), failures=2)
     api = connect(tenant, transport=transport)
@@ -369,7 +369,7 @@ async def test_connection_failures_are_retried_with_backoff(
 
 
 async def test_a_service_that_stays_unreachable_is_a_connection_error(
-    connect: ClientFactory, tenant: Tenant, app: FastAPI, waits: RecordedWaits
+    connect: ClientFactory, tenant: Tenant, app: Litestar, waits: RecordedWaits
 ) -> None:
     transport = FailingConnects(httpx.ASGITransport(app=app), failures=100)
     api = connect(tenant, transport=transport, retry=RetryPolicy(max_attempts=3))

@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import psycopg
 
-from energy_contracts.auth import clients
 from energy_contracts.db import migrate
 from energy_contracts.db.engine import Database
+from energy_contracts.orgs import clients
 from energy_contracts.orgs import service as orgs
 from energy_contracts.settings import load_settings
 

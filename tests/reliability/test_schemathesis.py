@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, settings
 from requests.structures import CaseInsensitiveDict
 from schemathesis import AuthContext, Case
 
+from energy_contracts.api.openapi import served_document
 from energy_contracts.app import create_app
 from energy_contracts.auth.keys import new_private_key_pem
 from energy_contracts.settings import load_settings
@@ -82,8 +83,7 @@ def _own_openapi_document() -> dict[str, Any]:
         database_url="sqlite:///never-opened.db",
         log_level="warning",
     )
-    document: dict[str, Any] = create_app(settings).openapi()
-    return document
+    return served_document(create_app(settings))
 
 
 schema = schemathesis.openapi.from_dict(_own_openapi_document())
@@ -104,7 +104,7 @@ class RealCredentials:
     the test fills in the real token or secret."""
 
     def get(self, case: Case[Any], _context: AuthContext) -> str | None:
-        if case.operation.path != "/oauth2/token/":
+        if case.operation.path != "/oauth2/token":
             return "Bearer"
         body = case.body if isinstance(case.body, dict) else {}
         # The token endpoint: HTTP Basic, unless the body carries credentials of its own.

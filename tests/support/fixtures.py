@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from litestar import Litestar
 
 from energy_contracts.app import create_app
 from energy_contracts.auth.keys import new_private_key_pem
@@ -71,21 +71,21 @@ async def migrated(settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def app(migrated: Settings) -> AsyncIterator[FastAPI]:
+async def app(migrated: Settings) -> AsyncIterator[Litestar]:
     application = create_app(migrated)
     yield application
     await application.state.database.dispose()
 
 
 @pytest.fixture(scope="session")
-async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def http(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
 
 
 @pytest.fixture(scope="session")
-def database(app: FastAPI) -> Database:
+def database(app: Litestar) -> Database:
     db: Database = app.state.database
     return db
 

@@ -102,3 +102,21 @@ async def list_all(tenant: Tenant, path: str) -> list[dict[str, Any]]:
 def micros(value: str) -> int:
     """A returned timestamp as microseconds since 1970 (the instant part of a cursor)."""
     return (instant(value) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+async def openapi_document(http: httpx.AsyncClient) -> dict[str, Any]:
+    """The service's OpenAPI document, as clients fetch it."""
+    response = await http.get("/api/partners/v2.0/openapi.json")
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema``, or the component its ``$ref`` (or its one ``allOf``) names."""
+    while "$ref" in schema or len(schema.get("allOf", ())) == 1:
+        if "allOf" in schema:
+            schema = schema["allOf"][0]
+        else:
+            schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from energy_contracts.auth import clients
 from energy_contracts.db.engine import Database
+from energy_contracts.orgs import clients
 from energy_contracts.orgs import service as orgs
 
 

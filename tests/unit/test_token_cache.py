@@ -17,6 +17,10 @@ from energy_contracts.settings import load_settings
 
 @pytest.fixture
 def service(tmp_path: Path) -> TokenService:
+    return make_service(tmp_path)
+
+
+def make_service(tmp_path: Path) -> TokenService:
     key_file = tmp_path / "signing-key.pem"
     key_file.write_bytes(new_private_key_pem())
     settings = load_settings(
@@ -64,8 +68,9 @@ def test_only_verified_tokens_are_remembered(service: TokenService) -> None:
     assert service.verify(good).client_id == "ec_test"
 
 
-def test_the_memo_is_bounded(service: TokenService, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_memo_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tokens, "VERIFIED_CACHE_SIZE", 3)
+    service = make_service(tmp_path)  # the memo's size is fixed when the service is made
     issued = [
         service.issue(client_id=f"ec_{n}", org_id=uuid.uuid4(), scopes=["read"]) for n in range(5)
     ]

@@ -1,78 +1,167 @@
-"""Request bodies decoded with msgspec: exact decimals, absent-vs-null, unknown fields refused.
+"""Request bodies: msgspec Structs that the framework decodes strictly, and documents.
 
-A body is described by a ``msgspec.Struct`` (``forbid_unknown_fields=True``; optional fields
-default to ``msgspec.UNSET`` so a partial update can tell "absent" from "null"). The same
-Struct documents the body in the OpenAPI document (``openapi_body``), so the schema and the
-decoder cannot drift apart.
+A request body type subclasses ``RequestBody`` (unknown fields are refused; optional fields of
+a partial update default to ``msgspec.UNSET``, so "absent" and "null" differ). A handler
+declares ``data: UserCreate`` and receives a decoded ``UserCreate``: ``StrictBodies`` (a
+Litestar serialization plugin) decodes every such body with msgspec in strict mode — a string
+is never taken for a number — and documents it with the same type's schema. A body that does
+not fit is a 422 naming each field (``api.explain``), one that is not JSON a 400, and a number
+written ``NaN`` or ``Infinity`` a 422 naming the field that holds it.
 """
 
 from __future__ import annotations
 
-import re
+import json
+from collections.abc import Generator
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 import msgspec
-from fastapi import Request
+from litestar.dto import AbstractDTO, DTOFieldDefinition
+from litestar.openapi.spec import Reference, Schema
+from litestar.params import BodyKwarg
+from litestar.plugins import SerializationPlugin
+from litestar.typing import FieldDefinition
 
-from energy_contracts.errors import BadRequest, FieldError, Unprocessable
+from energy_contracts.api.explain import explain, field_path, whole_numbers_as_integers
+from energy_contracts.errors import FieldError, MalformedJson, Unprocessable
 
 T = TypeVar("T")
 
-_AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
-_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(?P<name>[^`]+)`$")
-_MISSING_FIELD = re.compile(r"^Object missing required field `(?P<name>[^`]+)`$")
 
-_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+class RequestBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Base of every request body: unknown fields refused (inherited). Declare subclasses
+    ``kw_only=True`` (msgspec does not inherit it), so optional fields may come first."""
 
 
-def decode_json(body: bytes, type_: type[T]) -> T:
-    decoder = _decoders.get(type_)
-    if decoder is None:
-        decoder = _decoders[type_] = msgspec.json.Decoder(type_)
+@cache
+def _decoder(type_: Any) -> msgspec.json.Decoder[Any]:  # type_ is hashable: a class
+    return msgspec.json.Decoder(type_)
+
+
+# Numbers as Decimal, so a value beyond float range is not mistaken for malformed JSON, and
+# written back with their exact digits.
+_untyped = msgspec.json.Decoder(float_hook=Decimal)
+_exact = msgspec.json.Encoder(decimal_format="number")
+
+
+def decode_body(body: bytes, type_: type[T]) -> T:
+    """``body`` as a ``type_``; a 422 naming each field that does not fit, or a 400."""
     try:
+        decoder: msgspec.json.Decoder[T] = _decoder(type_)  # type: ignore[arg-type]
         result: T = decoder.decode(body)
         return result
-    except msgspec.ValidationError as exc:
+    except msgspec.ValidationError:
         # msgspec checks types while it parses: a truncated body may fail on a type first.
-        _ensure_well_formed(body)
-        raise Unprocessable(str(exc), errors=[validation_field_error(str(exc))]) from None
+        try:
+            document = _untyped.decode(body)
+        except msgspec.DecodeError:
+            raise MalformedJson() from None
+        errors = explain(type_, document)
+        if errors:
+            raise Unprocessable(errors=errors) from None
+        # Only integers written with a fraction (``4.0``) were in the way.
+        repaired = _exact.encode(whole_numbers_as_integers(type_, document))
+        try:
+            decoded: T = decoder.decode(repaired)
+        except msgspec.ValidationError:
+            raise Unprocessable.field("body", "does not match the schema") from None
+        return decoded
     except msgspec.DecodeError:
-        raise BadRequest("The request body is not valid JSON.") from None
+        located = non_finite_number_field(body)
+        if located is None:
+            raise MalformedJson() from None
+        raise Unprocessable(errors=[located]) from None
 
 
-# Numbers as Decimal, so a value beyond float range is not mistaken for malformed JSON.
-_untyped = msgspec.json.Decoder(float_hook=Decimal)
+class StrictBody(AbstractDTO[T]):
+    """A DTO that only decodes: the body type is the transfer type, as the handler declares
+    it, so nothing is converted twice. Documented by the type's own schema (and the
+    handler's ``Body(examples=...)``)."""
+
+    @classmethod
+    def generate_field_definitions(
+        cls, model_type: type[Any]
+    ) -> Generator[DTOFieldDefinition, None, None]:
+        yield from ()
+
+    @classmethod
+    def detect_nested_field(cls, field_definition: FieldDefinition) -> bool:
+        return False
+
+    @classmethod
+    def create_for_field_definition(
+        cls, field_definition: FieldDefinition, handler_id: str, backend_cls: Any = None
+    ) -> None:
+        return None
+
+    @classmethod
+    def create_openapi_schema(
+        cls, field_definition: FieldDefinition, handler_id: str, schema_creator: Any
+    ) -> Reference | Schema:
+        schema: Reference | Schema = schema_creator.for_field_definition(
+            FieldDefinition.from_annotation(cls.model_type)
+        )
+        kwargs = field_definition.kwarg_definition
+        if isinstance(kwargs, BodyKwarg) and kwargs.examples:
+            # JSON Schema's own ``examples`` next to the type's reference.
+            return Schema(all_of=[schema], examples=[example.value for example in kwargs.examples])
+        return schema
+
+    def decode_bytes(self, value: bytes) -> Any:
+        return decode_body(value, self.model_type)
+
+    def decode_builtins(self, value: dict[str, Any]) -> Any:
+        return msgspec.convert(value, self.model_type)
 
 
-def _ensure_well_formed(body: bytes) -> None:
+class StrictBodies(SerializationPlugin):
+    """Every ``RequestBody`` a handler takes as ``data`` is decoded by ``StrictBody``."""
+
+    def supports_type(self, field_definition: FieldDefinition) -> bool:
+        return field_definition.is_subclass_of(RequestBody)
+
+    def create_dto_for_type(self, field_definition: FieldDefinition) -> type[AbstractDTO[Any]]:
+        annotation = field_definition.annotation
+        dto: type[AbstractDTO[Any]] = StrictBody[annotation]  # type: ignore[valid-type]
+        return dto
+
+
+class _NonFinite:
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+
+
+def non_finite_number_field(body: bytes) -> FieldError | None:
+    """Where a body that is not JSON only because of ``NaN``/``Infinity`` carries one.
+
+    msgspec refuses those literals as malformed JSON; SPEC §5 wants a 422 naming the field.
+    Only called on the error path, so the second parse costs nothing on good requests.
+    """
     try:
-        _untyped.decode(body)
-    except msgspec.DecodeError:
-        raise BadRequest("The request body is not valid JSON.") from None
+        document = json.loads(body, parse_constant=_NonFinite)
+    except (ValueError, RecursionError):
+        return None
+    found = _find(document, ())
+    if found is None:
+        return None
+    path, literal = found
+    return FieldError(field_path(*path) or "body", f"must be a finite number, not {literal}")
 
 
-async def decode_body(request: Request, type_: type[T]) -> T:
-    return decode_json(await request.body(), type_)
-
-
-def validation_field_error(message: str) -> FieldError:
-    """``Expected `str`, got `int` - at `$.energy_prices[3].timestamp``` →
-    ``FieldError("energy_prices[3].timestamp", "Expected `str`, got `int`")``."""
-    match = _AT_PATH.match(message)
-    assert match is not None  # the pattern matches any string
-    text, path = match["message"], (match["path"] or "").lstrip(".")
-    for pattern, wording in ((_UNKNOWN_FIELD, "unknown field"), (_MISSING_FIELD, "required")):
-        named = pattern.match(text)
-        if named:
-            name = named["name"]
-            return FieldError(f"{path}.{name}" if path else name, wording)
-    return FieldError(path or "body", text)
-
-
-def field_path(*parts: str | int) -> str:
-    """``field_path("energy_prices", 3, "timestamp")`` → ``energy_prices[3].timestamp``."""
-    path = ""
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path
+def _find(node: Any, path: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], str] | None:
+    # Iterative: a deeply nested body must not exhaust the stack on the error path.
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(node, path)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, _NonFinite):
+            return where, current.literal
+        if isinstance(current, dict):
+            children = [(value, (*where, key)) for key, value in current.items()]
+        elif isinstance(current, list):
+            children = [(value, (*where, index)) for index, value in enumerate(current)]
+        else:
+            continue
+        stack.extend(reversed(children))
+    return None

@@ -1,178 +1,162 @@
-"""OpenAPI for msgspec-described bodies: one registry, merged into the app's document."""
+"""The OpenAPI document: Litestar builds it from the handlers' types; msgspec describes the
+Structs.
+
+Litestar documents each operation from its handler: path and query parameters with their
+constraints, ``data: T`` as the request body, the return type as the answer, ``responses=``
+(``problems(...)``) and ``response_headers=``. Every msgspec Struct in there becomes a
+reference to a component that msgspec itself describes (``StructSchemas``), so the schema is
+the very description msgspec decodes and encodes by: lengths, patterns, ranges, ``UNSET``
+defaults, and the extra JSON Schema the types carry. Decimals are documented as numbers,
+because the API writes them as exact JSON numbers.
+
+``ApiDocument`` serves the finished document; layers that add headers of their own (the
+idempotency key) document them through ``extensions``.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
-from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
+from litestar import Litestar, Request, Response
+from litestar.enums import MediaType
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import OpenAPIRenderPlugin
+from litestar.openapi.spec import Reference, Schema
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.router import Router
+from litestar.typing import FieldDefinition
 
-from energy_contracts.errors import PROBLEM_CONTENT_TYPE
-from energy_contracts.idempotency.openapi import document_idempotency_key
+from energy_contracts.api.responses import encode_json
+from energy_contracts.errors import PROBLEM_CONTENT_TYPE, NotFound, Problem
 
 REF_TEMPLATE = "#/components/schemas/{name}"
 
-_registered: set[Any] = set()
+DocumentExtension = Callable[[dict[str, Any]], None]
 
 
-def schema_ref(type_: Any) -> dict[str, Any]:
-    """Register ``type_`` for the components section and return its reference."""
-    _registered.add(type_)
-    (schema,), _ = msgspec.json.schema_components([type_], ref_template=REF_TEMPLATE)
-    return schema
+class StructSchemas(OpenAPISchemaPlugin):
+    """Each msgspec Struct is a component described by msgspec (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.types: set[Any] = set()
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return not field_definition.is_union and field_definition.is_subclass_of(msgspec.Struct)
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        type_ = field_definition.type_
+        self.types.add(type_)
+        (reference,), _ = msgspec.json.schema_components([type_], ref_template=REF_TEMPLATE)
+        # A Schema (Litestar looks up every Reference in its own registry) that only refers
+        # to msgspec's component; ``ApiDocument`` writes it as the plain reference.
+        return Schema(all_of=[Reference(ref=reference["$ref"])])
+
+    def components(self) -> dict[str, Any]:
+        _, described = msgspec.json.schema_components(
+            sorted(self.types, key=lambda t: (t.__module__, t.__qualname__)),
+            ref_template=REF_TEMPLATE,
+        )
+        return {name: decimals_as_numbers(schema) for name, schema in described.items()}
 
 
-def openapi_body(type_: Any, *, examples: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``openapi_extra`` for a route that decodes its JSON body with ``decode_body``."""
-    content: dict[str, Any] = {"schema": schema_ref(type_)}
-    if examples:
-        content["examples"] = {
-            name: {"summary": name.replace("_", " "), "value": value}
-            for name, value in examples.items()
-        }
-    return {"requestBody": {"required": True, "content": {"application/json": content}}}
+def _plain_references(node: Any) -> Any:
+    """``{"allOf": [{"$ref": r}]}`` and nothing else → ``{"$ref": r}``."""
+    if isinstance(node, dict):
+        one = node.get("allOf")
+        if len(node) == 1 and isinstance(one, list) and len(one) == 1 and "$ref" in one[0]:
+            return one[0]
+        return {key: _plain_references(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain_references(item) for item in node]
+    return node
 
 
-def json_response(
-    type_: Any, description: str = "OK", *, headers: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """A documented JSON response; ``headers`` from the ``*_HEADER`` specs below, merged
-    with ``|``."""
-    response: dict[str, Any] = {
-        "description": description,
-        "content": {"application/json": {"schema": schema_ref(type_)}},
-    }
-    if headers:
-        response["headers"] = headers
-    return response
-
-
-def _header(name: str, description: str) -> dict[str, Any]:
-    return {name: {"description": description, "schema": {"type": "string"}}}
-
-
-LOCATION_HEADER = _header("Location", "The created object's URL.")
-LINK_HEADER = _header("Link", 'RFC 8288 `<...>; rel="next"`, present only when a next page exists.')
-ETAG_HEADER = _header("ETag", 'The contract\'s version (e.g. `"3"`), for If-Match.')
-
-
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["field", "message"],
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-    "additionalProperties": True,
-}
-
-
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """Documented problem+json responses for ``responses=`` of a route."""
-    descriptions = {
-        400: "Malformed JSON.",
-        401: "Missing or invalid access token.",
-        403: "The token lacks the scope.",
-        404: "Not found, or not yours.",
-        409: "Conflict.",
-        412: "The If-Match ETag is stale.",
-        413: "The body is too large.",
-        422: "A field is invalid; `errors` names it.",
-        503: "The database is unavailable; see Retry-After.",
-    }
-    return {
-        status: {
-            "description": descriptions[status],
-            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for status in statuses
-    }
-
-
-def _decimals_as_numbers(schema: Any) -> Any:
+def decimals_as_numbers(schema: Any) -> Any:
     """msgspec documents Decimal as a string; our encoder writes it as an exact JSON number."""
     if isinstance(schema, dict):
         if schema.get("type") == "string" and schema.get("format") == "decimal":
             return {key: value for key, value in schema.items() if key != "format"} | {
                 "type": "number"
             }
-        return {key: _decimals_as_numbers(value) for key, value in schema.items()}
+        return {key: decimals_as_numbers(value) for key, value in schema.items()}
     if isinstance(schema, list):
-        return [_decimals_as_numbers(item) for item in schema]
+        return [decimals_as_numbers(item) for item in schema]
     return schema
 
 
-def _document_common_problems(document: dict[str, Any], api_prefix: str) -> None:
-    """The answers every operation of the API can give, whether or not its route lists them:
-    400 for malformed requests, 401/403 where a token is needed, 404 for the path's objects,
-    413 for bodies, 422 as problem+json (FastAPI would document its own validation shape,
-    which we never send), and 503 when the database is unavailable."""
-    problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    for path, operations in document.get("paths", {}).items():
-        if not path.startswith(api_prefix):
-            continue
-        for operation in operations.values():
-            responses = operation.setdefault("responses", {})
-            validation = responses.get("422", {}).get("content", {})
-            if "application/json" in validation and PROBLEM_CONTENT_TYPE not in validation:
-                responses["422"]["content"] = problem
-            wanted = [400, 422, 503]
-            if operation.get("security"):
-                wanted += [401, 403]
-            if "{" in path:
-                wanted.append(404)
-            if "requestBody" in operation:
-                wanted.append(413)
-            for status, documented in problems(*wanted).items():
-                responses.setdefault(str(status), documented)
-    # Malformed HTTP (a broken Content-Length, say) never reaches the app: the HTTP server
-    # answers 400 in plain text, on any path.
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            malformed = operation.setdefault("responses", {}).setdefault(
-                "400", {"description": "Malformed request."}
-            )
-            malformed.setdefault("content", {}).setdefault(
-                "text/plain", {"schema": {"type": "string"}}
-            )
-    schemas = document.get("components", {}).get("schemas", {})
-    if "HTTPValidationError" not in json.dumps(document.get("paths", {})):
-        schemas.pop("HTTPValidationError", None)
-        schemas.pop("ValidationError", None)
+class ApiDocument(OpenAPIRenderPlugin):
+    """``openapi.json``: Litestar's document with msgspec's components, built once."""
+
+    def __init__(
+        self,
+        structs: StructSchemas,
+        *,
+        path: str = "/openapi.json",
+        extensions: Sequence[DocumentExtension] = (),
+    ) -> None:
+        super().__init__(path=path, media_type=MediaType.JSON)
+        self._structs = structs
+        self._extensions = list(extensions)
+        self._rendered: bytes | None = None
+
+    def document(self, openapi_schema: dict[str, Any]) -> dict[str, Any]:
+        document = _plain_references(msgspec.json.decode(encode_json(openapi_schema)))
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(self._structs.components())
+        for extend in self._extensions:
+            extend(document)
+        return dict(document)
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        if self._rendered is None:
+            self._rendered = encode_json(self.document(openapi_schema))
+        return self._rendered
+
+    def receive_router(self, router: Router) -> None:
+        # The documentation router answers paths it does not know with an HTML page; under
+        # the API prefix every unknown path is the same problem+json 404.
+        router.after_request = _problem_for_not_found
 
 
-def install_openapi(app: FastAPI, *, api_prefix: str | None = None) -> None:
-    def build() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            components = document.setdefault("components", {}).setdefault("schemas", {})
-            _, extra = msgspec.json.schema_components(
-                sorted(_registered, key=lambda t: getattr(t, "__name__", str(t))),
-                ref_template=REF_TEMPLATE,
-            )
-            components.update(_decimals_as_numbers(extra))
-            components["Problem"] = PROBLEM_SCHEMA
-            if api_prefix is not None:
-                _document_common_problems(document, api_prefix)
-                document_idempotency_key(document, api_prefix)
-            app.openapi_schema = document
-        return app.openapi_schema
+def served_document(app: Litestar) -> dict[str, Any]:
+    """The document ``app`` serves at ``openapi.json``, without a request."""
+    config = app.openapi_config
+    assert config is not None, "the app documents itself"
+    plugin = next(p for p in config.render_plugins if isinstance(p, ApiDocument))
+    return plugin.document(app.openapi_schema.to_schema())
 
-    app.openapi = build  # type: ignore[method-assign]
+
+async def _problem_for_not_found(response: Response[Any]) -> Response[Any]:
+    if response.status_code == 404:
+        return NotFound().to_response()
+    return response
+
+
+_DESCRIPTIONS = {
+    400: "Malformed JSON, or a malformed request.",
+    401: "Missing or invalid access token.",
+    403: "The token lacks the scope.",
+    404: "Not found, or not yours.",
+    409: "Conflict.",
+    412: "The If-Match ETag is stale.",
+    413: "The body is too large.",
+    422: "A field or parameter is invalid; `errors` names it.",
+    429: "Too many requests; see Retry-After.",
+    503: "The database is unavailable; see Retry-After.",
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """Documented problem+json answers for a handler's ``responses=``; every request may get
+    the 400 of a malformed request."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_CONTENT_TYPE,
+            description=_DESCRIPTIONS[status],
+            generate_examples=False,
+        )
+        for status in sorted({400, *statuses})
+    }

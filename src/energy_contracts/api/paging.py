@@ -12,22 +12,26 @@ The formats (instants as microseconds since 1970-01-01T00:00:00Z, ids as 32 hex 
 - ``BY_INSTANT`` (prices): ``<timestamp>``, signed; beyond the years 1–9999 a position is
   before every price (the first page) or after every price (an empty page).
 
-This module deliberately has no ``from __future__ import annotations``: the dependencies
-below are built per endpoint, and FastAPI reads their parameters' annotations (which hold
-that endpoint's pattern and maximum) from the objects, not from strings.
+Handlers take the cursor as the documented text (``CreatedCursor``, ...) and turn it into the
+key a page starts after with the keyset (``BY_CREATED.after(cursor)``).
 """
 
+from __future__ import annotations
+
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Generic, TypeVar
+from urllib.parse import urlencode
 
-from fastapi import Depends, Query, Request
-from starlette.datastructures import URL
+from litestar import Request
+from litestar.params import QueryParameter
 
-from energy_contracts.api.responses import JSON
+from energy_contracts.api.responses import ExactJSON
 from energy_contracts.db.rows import CreatedKey
+from energy_contracts.errors import Unprocessable
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -37,6 +41,7 @@ _MICROSECOND = timedelta(microseconds=1)
 _FIRST = datetime.min.replace(tzinfo=UTC)
 _LAST = datetime.max.replace(tzinfo=UTC)
 
+CURSOR_REFUSED = "is not a cursor of this list; take it from the Link header"
 CURSOR_DESCRIPTION = (
     'Opaque: take it from the previous page\'s `Link: <...>; rel="next"` header. '
     "A value that does not match the pattern is a 422."
@@ -57,7 +62,13 @@ class Keyset(Generic[K]):
     decode: Callable[[str], K | None]
 
     def after(self, text: str | None) -> K | None:
-        return None if text is None else self.decode(text)
+        if text is None:
+            return None
+        # Python's ``$`` also matches before a final newline; the documented (ECMA-262)
+        # pattern does not, so neither do we.
+        if re.fullmatch(self.pattern.removeprefix("^").removesuffix("$"), text) is None:
+            raise Unprocessable.field("cursor", CURSOR_REFUSED)
+        return self.decode(text)
 
 
 def _micros(instant: datetime) -> int:
@@ -100,39 +111,23 @@ BY_INSTANT: Keyset[datetime] = Keyset(
 )
 
 
-def _cursor(keyset: Keyset[K]) -> Any:
-    """The ``cursor`` query parameter of a list, documented with its pattern, as the key
-    the page starts after (None: the first page)."""
-
-    def position(
-        cursor: Annotated[
-            str | None, Query(pattern=keyset.pattern, description=CURSOR_DESCRIPTION)
-        ] = None,
-    ) -> K | None:
-        return keyset.after(cursor)
-
-    return Depends(position)
+def _cursor_parameter(keyset: Keyset[Any]) -> Any:
+    """The ``cursor`` query parameter of a list, documented with its pattern."""
+    return QueryParameter(name="cursor", pattern=keyset.pattern, description=CURSOR_DESCRIPTION)
 
 
-CreatedCursor = Annotated[CreatedKey | None, _cursor(BY_CREATED)]
-IdCursor = Annotated[uuid.UUID | None, _cursor(BY_ID)]
-InstantCursor = Annotated[datetime | None, _cursor(BY_INSTANT)]
+CreatedCursor = Annotated[str | None, _cursor_parameter(BY_CREATED)]
+IdCursor = Annotated[str | None, _cursor_parameter(BY_ID)]
+InstantCursor = Annotated[str | None, _cursor_parameter(BY_INSTANT)]
 
 
-def Limit(*, maximum: int, default: int | None = None) -> Any:
-    """``limit: Annotated[int, Limit(maximum=500)]`` (named like ``Query``): the ``limit``
-    query parameter of a list, 1 to ``maximum``; ``default`` (else ``maximum``) if absent."""
+def page_size(*, maximum: int, default: int | None = None) -> Any:
+    """``limit: Annotated[int, page_size(maximum=500)] = 500``: the ``limit`` query parameter
+    of a list, 1 to ``maximum`` (a larger value is a 422, never silently cut)."""
     chosen = maximum if default is None else default
-
-    def page_size(
-        limit: Annotated[
-            int,
-            Query(ge=1, le=maximum, description=f"Page size: 1 to {maximum}; default {chosen}."),
-        ] = chosen,
-    ) -> int:
-        return limit
-
-    return Depends(page_size)
+    return QueryParameter(
+        name="limit", ge=1, le=maximum, description=f"Page size: 1 to {maximum}; default {chosen}."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,19 +144,21 @@ def page_of(rows: Sequence[T], limit: int, keyset: Keyset[K], key: Callable[[T],
     return Page(shown, keyset.encode(key(shown[-1])))
 
 
-def next_link(url: URL, cursor: str) -> dict[str, str]:
+def next_link(request: Request[Any, Any, Any], cursor: str) -> dict[str, str]:
     """``Link: <same URL with cursor=...>; rel="next"`` as a header dict."""
-    return {"Link": f'<{url.include_query_params(cursor=cursor)}>; rel="next"'}
+    kept = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
+    url = request.url.with_replacements(query=urlencode([*kept, ("cursor", cursor)]))
+    return {"Link": f'<{url}>; rel="next"'}
 
 
 def page_response(
-    request: Request,
+    request: Request[Any, Any, Any],
     items: list[Any],
     next_cursor: str | None,
     headers: dict[str, str] | None = None,
-) -> JSON:
+) -> ExactJSON:
     """A bare JSON array, with the ``Link`` of the next page when there is one."""
     headers = dict(headers or {})
     if next_cursor is not None:
-        headers |= next_link(request.url, next_cursor)
-    return JSON(items, headers=headers or None)
+        headers |= next_link(request, next_cursor)
+    return ExactJSON(items, headers=headers)

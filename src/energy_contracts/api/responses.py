@@ -1,44 +1,80 @@
-"""Fast JSON responses that keep decimals exact.
+"""JSON answers that keep decimals exact.
 
-Handlers return ``JSON(...)`` with plain data (dicts, msgspec structs, Decimals, datetimes,
-UUIDs). Decimals are written as JSON numbers with their exact digits, so a price comes back
-as the same decimal value it was sent as; instants are written in UTC with ``Z``.
+Every handler's answer is rendered by ``ExactJSON`` (the app's response class): Decimals are
+written as JSON numbers with their exact digits, so a price comes back as the same decimal
+value it was sent as; instants are written in UTC with ``Z``.
+
+A layer that must keep an answer exactly as sent (the idempotency layer stores it in the
+request's transaction, before it is sent) asks for it with ``keep_rendered_answer``; the
+answer is then left in the request's state as it is rendered.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.response.base import ASGIResponse
+from litestar.types import Scope
+
+S = TypeVar("S", bound=msgspec.Struct)
 
 _encoder = msgspec.json.Encoder(decimal_format="number")
+_RENDERED = "energy_contracts.rendered_answer"
 
 
 def encode_json(content: Any) -> bytes:
     return _encoder.encode(content)
 
 
-class JSON(JSONResponse):
-    """A ``JSONResponse`` (so that the OpenAPI document shows the route's JSON schema rather
-    than a string) rendered by msgspec."""
+class ExactJSON(Response[Any]):
+    """Litestar's ``Response`` with msgspec's exact decimal numbers (its default encoder
+    writes a Decimal as a float or a string)."""
 
-    media_type = "application/json"
+    def render(self, content: Any, media_type: str, enc_hook: Any = None) -> bytes:
+        if isinstance(content, bytes):
+            return content
+        if media_type.startswith("application/") and media_type.endswith("json"):
+            return _encoder.encode(content)
+        return super().render(content, media_type, enc_hook)
 
-    def render(self, content: Any) -> bytes:
-        return _encoder.encode(content)
+    def to_asgi_response(
+        self, app: Any, request: Request[Any, Any, Any], **kwargs: Any
+    ) -> ASGIResponse:
+        answer = super().to_asgi_response(app, request, **kwargs)
+        state = request.scope["state"]
+        if _RENDERED in state:
+            state[_RENDERED] = answer
+        return answer
 
 
-def documented(row: object, out: type[msgspec.Struct], **renamed: str) -> dict[str, Any]:
-    """``row`` as the JSON object the response type ``out`` documents: one key per field of
-    ``out``, in its order, so the answer cannot drift from the document. ``renamed`` names
-    the attribute of a field that is called differently on the row
-    (``organization_id="org_id"``)."""
-    return {name: getattr(row, renamed.get(name, name)) for name in out.__struct_fields__}
+def keep_rendered_answer(scope: Scope) -> None:
+    """Ask for this request's answer to be left in its state when it is rendered."""
+    scope["state"][_RENDERED] = None
 
 
-def location(request: Request, route_name: str, **path_params: object) -> dict[str, str]:
+def rendered_answer(scope: Scope) -> ASGIResponse | None:
+    """The answer rendered for this request, if ``keep_rendered_answer`` asked for it."""
+    answer: ASGIResponse | None = scope["state"].get(_RENDERED)
+    return answer
+
+
+def absolute_url(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> str:
+    """``path`` (absolute, starting with '/') as a URL on the base the client used."""
+    return f"{str(connection.base_url).rstrip('/')}{path}"
+
+
+def location(
+    request: Request[Any, Any, Any], route_name: str, **path_params: Any
+) -> dict[str, str]:
     """The ``Location`` header of a created object: the URL of the route that reads it."""
-    params = {name: str(value) for name, value in path_params.items()}
-    return {"Location": str(request.url_for(route_name, **params))}
+    return {"Location": request.url_for(route_name, **path_params)}
+
+
+def from_row(out: type[S], row: object, **renamed: str) -> S:
+    """The answer type ``out`` filled from ``row``'s attributes of the same names;
+    ``renamed`` names the attribute of a field called differently on the row
+    (``organization_id="org_id"``)."""
+    return out(**{name: getattr(row, renamed.get(name, name)) for name in out.__struct_fields__})

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TLRUCache
 from joserfc import jwt
 from joserfc.errors import JoseError
 
@@ -49,9 +50,15 @@ class TokenService:
             iat={"essential": True},
             jti={"essential": True},
         )
-        # token string -> its claims, oldest first; only successful verifications, each
-        # trusted until its own ``exp`` (never into the leeway, never past expiry).
-        self._verified: dict[str, AccessClaims] = {}
+        # token string -> its claims; only successful verifications, each trusted until its
+        # own ``exp`` (never into the leeway, never past expiry), least recently used first out.
+        self._verified: TLRUCache[str, AccessClaims] = TLRUCache(
+            maxsize=VERIFIED_CACHE_SIZE, ttu=_until_expiry, timer=_wall_clock
+        )
+
+    @property
+    def issuer(self) -> str:
+        return self._issuer
 
     def issue(self, *, client_id: str, org_id: uuid.UUID, scopes: list[str]) -> str:
         now = int(time.time())
@@ -80,14 +87,9 @@ class TokenService:
         """
         known = self._verified.get(token)
         if known is not None:
-            if time.time() < known.expires_at:
-                return known
-            del self._verified[token]
+            return known
         claims = self._verify_signed(token)
         if time.time() < claims.expires_at:
-            if len(self._verified) >= VERIFIED_CACHE_SIZE:
-                # Oldest first: dicts keep insertion order.
-                del self._verified[next(iter(self._verified))]
             self._verified[token] = claims
         return claims
 
@@ -109,3 +111,12 @@ class TokenService:
             )
         except (JoseError, ValueError, TypeError, KeyError):
             raise Unauthorized("The access token is invalid or expired.") from None
+
+
+def _until_expiry(_token: str, claims: AccessClaims, _now: float) -> float:
+    return float(claims.expires_at)
+
+
+def _wall_clock() -> float:
+    # Token expiry is wall-clock time (``exp``); looked up at each call, not bound once.
+    return time.time()

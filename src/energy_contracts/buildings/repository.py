@@ -6,13 +6,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.buildings.models import Building
 from energy_contracts.db import rows
 from energy_contracts.db.rows import CreatedKey
-from energy_contracts.tenancy import scoped
+from energy_contracts.tenancy import find_scoped, scoped, scoped_delete
+
+
+async def find(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, building_id: uuid.UUID
+) -> Building | None:
+    return await find_scoped(session, Building, org_id, user_id=user_id, id=building_id)
 
 
 async def page(
@@ -45,8 +50,6 @@ async def delete(
 ) -> bool:
     """True if the building was there. Its contract (and prices) go by foreign-key cascade."""
     deleted = await session.scalar(
-        sql_delete(Building)
-        .where(Building.org_id == org_id, Building.user_id == user_id, Building.id == building_id)
-        .returning(Building.id)
+        scoped_delete(Building, org_id, user_id=user_id, id=building_id).returning(Building.id)
     )
     return deleted is not None

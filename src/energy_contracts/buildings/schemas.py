@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from energy_contracts.api.bodies import RequestBody
 from energy_contracts.api.validation import NO_NUL
 from energy_contracts.users.schemas import Country, Text100, ZipCode
 
@@ -29,7 +30,7 @@ Timezone = Annotated[
 ]
 
 
-class BuildingCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class BuildingCreate(RequestBody, kw_only=True):
     name: Name
     property_type: Text50 | None = None
     occupant_type: Text50 | None = None
@@ -47,7 +48,7 @@ class BuildingCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     timezone: Timezone | UnsetType = UNSET
 
 
-class BuildingUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class BuildingUpdate(RequestBody, kw_only=True):
     """Partial update: an absent field stays; ``null`` clears an optional field."""
 
     name: Name | UnsetType = UNSET
@@ -68,7 +69,7 @@ class BuildingUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class BuildingOut(msgspec.Struct, kw_only=True):
-    """The building object (documentation of the response; handlers return plain dicts)."""
+    """The building object."""
 
     id: uuid.UUID
     user_id: uuid.UUID

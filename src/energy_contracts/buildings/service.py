@@ -3,22 +3,21 @@ partial updates. Every rule is checked before anything is written."""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.api.paging import BY_CREATED, Page, page_of
-from energy_contracts.api.responses import documented
+from energy_contracts.api.responses import from_row
 from energy_contracts.api.validation import sent_fields, valid_country, valid_timezone
 from energy_contracts.buildings import repository
 from energy_contracts.buildings.models import Building
 from energy_contracts.buildings.schemas import BuildingCreate, BuildingOut, BuildingUpdate
 from energy_contracts.db.base import new_id, utcnow
-from energy_contracts.db.rows import CreatedKey
 from energy_contracts.errors import NotFound
 from energy_contracts.orgs.service import get_organisation
-from energy_contracts.tenancy import find_scoped
+from energy_contracts.users import repository as users
 from energy_contracts.users.models import User
 
 
@@ -39,7 +38,7 @@ async def create_building(session: AsyncSession, user: User, body: BuildingCreat
     except IntegrityError:
         # The only constraint a new id can break is the user's foreign key: the user was
         # deleted by a concurrent request after we found it.
-        if await find_scoped(session, User, org_id, id=user_id) is None:
+        if await users.find(session, org_id, user_id) is None:
             raise NotFound("No such user.") from None
         raise
     return building
@@ -68,11 +67,21 @@ async def delete_building(session: AsyncSession, building: Building) -> None:
 
 
 async def list_buildings(
-    session: AsyncSession, user: User, *, limit: int, after: CreatedKey | None
+    session: AsyncSession, user: User, *, limit: int, cursor: str | None
 ) -> Page[Building]:
+    after = BY_CREATED.after(cursor)
     rows = await repository.page(session, user.org_id, user.id, after=after, limit=limit + 1)
     return page_of(rows, limit, BY_CREATED, lambda building: (building.created_at, building.id))
 
 
-def building_json(building: Building) -> dict[str, Any]:
-    return documented(building, BuildingOut)
+async def get_building(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, building_id: uuid.UUID
+) -> Building:
+    building = await repository.find(session, org_id, user_id, building_id)
+    if building is None:
+        raise NotFound("No such building.")
+    return building
+
+
+def building_out(building: Building) -> BuildingOut:
+    return from_row(BuildingOut, building)

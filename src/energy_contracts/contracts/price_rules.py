@@ -9,7 +9,6 @@ request that fails here writes nothing.
 from __future__ import annotations
 
 import contextlib
-import json
 import operator
 import re
 from bisect import bisect_left
@@ -19,12 +18,11 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import islice, pairwise
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 
-from energy_contracts.api.bodies import field_path
+from energy_contracts.api.explain import field_path
 from energy_contracts.contracts.models import PriceSeries
 from energy_contracts.contracts.schemas import CONTRACT_TYPES, PriceIn
 from energy_contracts.db.base import canonical_decimal_text
@@ -70,9 +68,6 @@ _ONE_SECOND = timedelta(seconds=1)
 _NO_TIME = timedelta(0)
 _ONE_MICROSECOND = timedelta(microseconds=1)
 _MICROSECONDS = 1_000_000
-_SPACE_FOR_PLUS = re.compile(
-    r"^(?P<head>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (?P<offset>\d{2}:?\d{2})$"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,64 +365,4 @@ def on_grid(local: datetime, minutes: int) -> bool:
 
 
 def _invalid(errors: list[FieldError]) -> Unprocessable:
-    shown = "; ".join(f"{e.field}: {e.message}" for e in errors[:3])
-    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-    return Unprocessable(f"{shown}{more}", errors=errors)
-
-
-class _NonFinite:
-    def __init__(self, literal: str) -> None:
-        self.literal = literal
-
-
-def non_finite_number_field(body: bytes) -> FieldError | None:
-    """Where a body that is not JSON only because of ``NaN``/``Infinity`` carries one.
-
-    msgspec refuses those literals as malformed JSON; SPEC §5 wants a 422 naming the field.
-    Only called on the error path, so the second parse costs nothing on good requests.
-    """
-    try:
-        document = json.loads(body, parse_constant=_NonFinite)
-    except (ValueError, RecursionError):
-        return None
-    found = _find(document, ())
-    if found is None:
-        return None
-    path, literal = found
-    return FieldError(field_path(*path) or "body", f"must be a finite number, not {literal}")
-
-
-def _find(node: Any, path: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], str] | None:
-    # Iterative: a deeply nested body must not exhaust the stack on the error path.
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(node, path)]
-    while stack:
-        current, where = stack.pop()
-        if isinstance(current, _NonFinite):
-            return where, current.literal
-        if isinstance(current, dict):
-            children = [(value, (*where, key)) for key, value in current.items()]
-        elif isinstance(current, list):
-            children = [(value, (*where, index)) for index, value in enumerate(current)]
-        else:
-            continue
-        stack.extend(reversed(children))
-    return None
-
-
-def instant_param(text: str, name: str) -> datetime:
-    """A ``from``/``to`` query parameter: ISO 8601 with an offset, as a UTC instant.
-
-    An unencoded ``+01:00`` in a query string arrives as `` 01:00`` (``+`` means space in
-    form encoding); that one mistake is repaired rather than refused.
-    """
-    repaired = _SPACE_FOR_PLUS.sub(r"\g<head>+\g<offset>", text.strip())
-    try:
-        value = datetime.fromisoformat(repaired)
-    except ValueError:
-        raise Unprocessable.field(name, "must be an ISO 8601 timestamp with an offset") from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise Unprocessable.field(name, "must carry an offset (Z or +01:00)")
-    try:
-        return value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise Unprocessable.field(name, "is out of range") from None
+    return Unprocessable(errors=errors)

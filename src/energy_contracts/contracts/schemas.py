@@ -1,7 +1,8 @@
 """Request and response bodies of energy contracts and their prices (SPEC §4, §5).
 
 Request Structs refuse unknown fields and default every optional field to ``UNSET``, so a
-partial update can tell "absent" from "null". The partner API's two spellings of a field
+partial update can tell "absent" from "null". ``ContractCreate`` requires the contract type;
+``ContractUpdate`` changes only what it carries. The partner API's two spellings of a field
 (``energy_prices``/``energy_price``, ``building_id``/``building``) are both declared; the
 service refuses a body that sends both.
 """
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Raw, Struct, UnsetType
 
+from energy_contracts.api.bodies import RequestBody
 from energy_contracts.api.validation import NO_NUL
 
 MAX_PRICES_PER_REQUEST = 100_000
@@ -90,10 +92,9 @@ IntervalMinutes = Annotated[
 ]
 
 
-class ContractIn(Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """POST creates (``energy_contract_type`` required); PUT changes only the fields sent."""
+class _ContractFields(RequestBody, kw_only=True):
+    """The fields a create and an update share; absent ones stay ``UNSET``."""
 
-    energy_contract_type: ContractTypeText | UnsetType | None = UNSET
     energy_prices: PriceList | UnsetType | None = UNSET
     energy_price: Annotated[
         PriceList | UnsetType | None, Meta(description="Alias of `energy_prices`.")
@@ -116,7 +117,22 @@ class ContractIn(Struct, forbid_unknown_fields=True, omit_defaults=True):
     ] = UNSET
 
 
-class PricesIn(Struct, forbid_unknown_fields=True, omit_defaults=True):
+class ContractCreate(_ContractFields, kw_only=True):
+    """``POST``: a new contract; its type is required."""
+
+    energy_contract_type: ContractTypeText
+
+
+class ContractUpdate(_ContractFields, kw_only=True):
+    """``PUT``: only the fields sent change; ``null`` clears an optional field."""
+
+    energy_contract_type: ContractTypeText | UnsetType = UNSET
+
+
+ContractIn = ContractCreate | ContractUpdate
+
+
+class PricesIn(RequestBody, kw_only=True):
     """``PUT .../prices``: one of the two names, holding the prices to upsert."""
 
     energy_prices: PriceList | UnsetType = UNSET

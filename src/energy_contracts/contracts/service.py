@@ -35,28 +35,33 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
 from typing import Any, TypeVar
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from energy_contracts.api.paging import BY_ID, BY_INSTANT, Page, page_of
+from energy_contracts.api.paging import BY_ID, Page, page_of
+from energy_contracts.api.preconditions import check_if_match, etag
 from energy_contracts.api.validation import nul_character_errors
 from energy_contracts.buildings.models import Building
 from energy_contracts.codes import currency_code, zone
 from energy_contracts.contracts import prices, repository
 from energy_contracts.contracts.models import EnergyContract, PriceRow, PriceSeries
 from energy_contracts.contracts.price_rules import Grid, contract_type, parse_prices
-from energy_contracts.contracts.prices import WriteCounts
-from energy_contracts.contracts.schemas import ContractIn, ContractOut, PriceIn, PriceOut, PricesIn
+from energy_contracts.contracts.schemas import (
+    ContractCreate,
+    ContractIn,
+    ContractOut,
+    ContractUpdate,
+    PriceIn,
+    PriceOut,
+)
 from energy_contracts.db.base import new_id, utcnow
 from energy_contracts.errors import (
     Conflict,
     FieldError,
     NotFound,
-    PreconditionFailed,
     Unprocessable,
 )
 from energy_contracts.orgs.models import Organisation
@@ -77,24 +82,6 @@ class ContractView:
     @property
     def etag(self) -> str:
         return etag(self.contract.version)
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def check_if_match(if_match: str | None, version: int) -> None:
-    """SPEC §7: a stale ETag is a 412; no header means the write is unconditional."""
-    if if_match is None:
-        return
-    current = etag(version)
-    offered = [tag.strip() for tag in if_match.split(",")]
-    if "*" in offered or current in offered:
-        return
-    raise PreconditionFailed(
-        f"The contract has changed since that ETag; its current ETag is {current}.",
-        headers={"ETag": current},
-    )
 
 
 def contract_out(view: ContractView, *, include_prices: bool = True) -> ContractOut:
@@ -125,7 +112,7 @@ def prices_out(rows: Iterable[PriceRow]) -> list[PriceOut]:
 async def get_contract(
     session: AsyncSession, user: User, contract_id: uuid.UUID, *, include_prices: bool
 ) -> ContractView:
-    contract = await _contract(session, user, contract_id)
+    contract = await find_contract(session, user, contract_id)
     return await _view(session, contract, include_prices=include_prices)
 
 
@@ -142,17 +129,17 @@ async def list_organisation_contracts(
     *,
     user_id: uuid.UUID | None,
     building_id: uuid.UUID | None,
-    after: uuid.UUID | None,
+    cursor: str | None,
     limit: int,
     include_prices: bool,
 ) -> Page[ContractView]:
-    """One page ordered by contract id, after the contract id ``after``."""
+    """One page ordered by contract id, after the contract id the cursor names."""
     contracts = await repository.contracts_of_organisation(
         session,
         org_id,
         user_id=user_id,
         building_id=building_id,
-        after_id=after,
+        after_id=BY_ID.after(cursor),
         limit=limit + 1,
     )
     page = page_of(contracts, limit, BY_ID, lambda contract: contract.id)
@@ -160,31 +147,11 @@ async def list_organisation_contracts(
     return Page(views, page.next_cursor)
 
 
-async def price_page(
-    session: AsyncSession,
-    user: User,
-    contract_id: uuid.UUID,
-    *,
-    start: datetime | None,
-    end: datetime | None,
-    after: datetime | None,
-    limit: int,
-) -> tuple[Page[PriceRow], str]:
-    """A page of the prices in ``[start, end)`` after the instant ``after``; the contract's
-    ETag."""
-    _check_range(start, end)
-    contract = await _contract(session, user, contract_id)
-    rows = await prices.read_prices(
-        session, user.org_id, contract.id, start=start, end=end, after=after, limit=limit + 1
-    )
-    return page_of(rows, limit, BY_INSTANT, lambda row: row[0]), etag(contract.version)
-
-
 # --- writing -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class _Fields:
+class Fields:
     """A contract's writable state, compared before and after a write."""
 
     contract_type: str
@@ -196,7 +163,7 @@ class _Fields:
     price_interval_minutes: int | None
 
     @classmethod
-    def of(cls, contract: EnergyContract) -> _Fields:
+    def of(cls, contract: EnergyContract) -> Fields:
         return cls(**{f.name: getattr(contract, f.name) for f in fields(cls)})
 
     def apply_to(self, contract: EnergyContract) -> None:
@@ -208,13 +175,13 @@ class _Fields:
 class _Request:
     """A contract body resolved against the stored contract (or nothing, on create)."""
 
-    fields: _Fields
+    fields: Fields
     building: Building | None
     prices_field: str
     price_items: list[PriceIn]
 
 
-async def create_contract(session: AsyncSession, user: User, body: ContractIn) -> ContractView:
+async def create_contract(session: AsyncSession, user: User, body: ContractCreate) -> ContractView:
     organisation = await get_organisation(session, user.org_id)
     request = await _resolve(session, organisation, user.id, body, None)
     rows = _valid_prices(request, organisation)
@@ -238,15 +205,15 @@ async def update_contract(
     session: AsyncSession,
     user: User,
     contract_id: uuid.UUID,
-    body: ContractIn,
+    body: ContractUpdate,
     *,
     if_match: str | None,
     include_prices: bool,
 ) -> ContractView:
-    contract = await _contract(session, user, contract_id, for_update=True)
+    contract = await find_contract(session, user, contract_id, for_update=True)
     check_if_match(if_match, contract.version)
     organisation = await get_organisation(session, user.org_id)
-    before = _Fields.of(contract)
+    before = Fields.of(contract)
     request = await _resolve(session, organisation, user.id, body, before)
     after = request.fields
     rows = _valid_prices(request, organisation)
@@ -264,73 +231,22 @@ async def update_contract(
         )
     counts = await prices.upsert_prices(session, user.org_id, contract.id, rows)
     if after != before or counts.changed:
-        await _bump_version(session, contract)
+        await bump_version(session, contract)
     return await _view(session, contract, include_prices=include_prices)
 
 
 async def delete_contract(
     session: AsyncSession, user: User, contract_id: uuid.UUID, *, if_match: str | None
 ) -> None:
-    contract = await _contract(session, user, contract_id, for_update=True)
+    contract = await find_contract(session, user, contract_id, for_update=True)
     check_if_match(if_match, contract.version)
     await repository.delete_contract(session, contract)
-
-
-async def write_prices(
-    session: AsyncSession,
-    user: User,
-    contract_id: uuid.UUID,
-    body: PricesIn,
-    *,
-    if_match: str | None,
-) -> tuple[WriteCounts, str]:
-    """``PUT .../prices``: upsert by timestamp; the counts and the contract's new ETag."""
-    errors: list[FieldError] = []
-    field, items = _one_of(body, "energy_prices", "energy_price", errors)
-    if not errors and isinstance(items, UnsetType):
-        errors.append(FieldError("energy_prices", "required"))
-    if errors:
-        raise _invalid(errors)
-    assert isinstance(items, list)
-    contract = await _contract(session, user, contract_id, for_update=True)
-    check_if_match(if_match, contract.version)
-    if items and contract.currency is None:
-        raise Unprocessable.field(
-            "currency_energy_price",
-            "is not set on the contract; set it (PUT the contract) before sending prices",
-        )
-    organisation = await get_organisation(session, user.org_id)
-    timezone = await _timezone_of(session, organisation, user, contract.building_id)
-    rows = parse_prices(items, field, _grid(_Fields.of(contract), timezone))
-    counts = await prices.upsert_prices(session, user.org_id, contract.id, rows)
-    if counts.changed:
-        await _bump_version(session, contract)
-    return counts, etag(contract.version)
-
-
-async def delete_prices(
-    session: AsyncSession,
-    user: User,
-    contract_id: uuid.UUID,
-    *,
-    start: datetime | None,
-    end: datetime | None,
-    if_match: str | None,
-) -> tuple[int, str]:
-    """``DELETE .../prices``: the prices in ``[start, end)``; an absent bound is open."""
-    _check_range(start, end)
-    contract = await _contract(session, user, contract_id, for_update=True)
-    check_if_match(if_match, contract.version)
-    deleted = await prices.delete_prices(session, user.org_id, contract.id, start=start, end=end)
-    if deleted:
-        await _bump_version(session, contract)
-    return deleted, etag(contract.version)
 
 
 # --- helpers -------------------------------------------------------------------------------
 
 
-async def _contract(
+async def find_contract(
     session: AsyncSession, user: User, contract_id: uuid.UUID, *, for_update: bool = False
 ) -> EnergyContract:
     contract = await repository.find_contract(
@@ -361,7 +277,7 @@ async def _views(
     return [ContractView(contract, grouped.get(contract.id, [])) for contract in contracts]
 
 
-async def _bump_version(session: AsyncSession, contract: EnergyContract) -> None:
+async def bump_version(session: AsyncSession, contract: EnergyContract) -> None:
     contract.version += 1
     contract.updated_at = utcnow()
     await session.flush()
@@ -414,7 +330,7 @@ async def _resolve(
     organisation: Organisation,
     user_id: uuid.UUID,
     body: ContractIn,
-    current: _Fields | None,
+    current: Fields | None,
 ) -> _Request:
     """The contract's fields after this body, or one 422 naming every invalid field."""
     errors: list[FieldError] = []
@@ -422,12 +338,7 @@ async def _resolve(
         errors.append(FieldError("owner", "must equal the user id of the path; it never changes"))
 
     kind = current.contract_type if current else ""
-    if isinstance(body.energy_contract_type, UnsetType):
-        if current is None:
-            errors.append(FieldError("energy_contract_type", "required"))
-    elif body.energy_contract_type is None:
-        errors.append(FieldError("energy_contract_type", "must be spot_hourly, monthly or yearly"))
-    else:
+    if not isinstance(body.energy_contract_type, UnsetType):
         normalised = contract_type(body.energy_contract_type)
         if normalised is None:
             errors.append(
@@ -435,7 +346,7 @@ async def _resolve(
             )
         kind = normalised or kind
 
-    building_field, sent_building = _one_of(body, "building_id", "building", errors)
+    building_field, sent_building = one_of(body, "building_id", "building", errors)
     building_id: uuid.UUID | None = sent_building
     if isinstance(sent_building, UnsetType):
         building_id = current.building_id if current else None
@@ -464,15 +375,15 @@ async def _resolve(
     errors += nul_character_errors({"meter_id": body.meter_id, "supplier": body.supplier})
     interval = _interval(kind, body.price_interval_minutes, current, errors)
 
-    prices_field, sent_prices = _one_of(body, "energy_prices", "energy_price", errors)
+    prices_field, sent_prices = one_of(body, "energy_prices", "energy_price", errors)
     items = sent_prices if isinstance(sent_prices, list) else []
     if items and currency is None and not any(e.field == "currency_energy_price" for e in errors):
         errors.append(FieldError("currency_energy_price", "is required when prices are sent"))
 
     if errors:
-        raise _invalid(errors)
+        raise Unprocessable(errors=errors)
     return _Request(
-        fields=_Fields(
+        fields=Fields(
             contract_type=kind,
             building_id=building_id,
             meter_id=_keep(body.meter_id, current.meter_id if current else None),
@@ -491,7 +402,7 @@ async def _resolve(
 
 
 def _interval(
-    kind: str, sent: int | UnsetType | None, current: _Fields | None, errors: list[FieldError]
+    kind: str, sent: int | UnsetType | None, current: Fields | None, errors: list[FieldError]
 ) -> int | None:
     if kind != SPOT_HOURLY:
         if kind and sent is not None and not isinstance(sent, UnsetType):
@@ -509,7 +420,7 @@ def _keep(sent: T | UnsetType, current: T) -> T:
     return current if isinstance(sent, UnsetType) else sent
 
 
-def _one_of(body: Any, name: str, alias: str, errors: list[FieldError]) -> tuple[str, Any]:
+def one_of(body: Any, name: str, alias: str, errors: list[FieldError]) -> tuple[str, Any]:
     """The field the client used among two spellings; both at once is a 422."""
     value, other = getattr(body, name), getattr(body, alias)
     if not isinstance(value, UnsetType) and not isinstance(other, UnsetType):
@@ -520,16 +431,18 @@ def _one_of(body: Any, name: str, alias: str, errors: list[FieldError]) -> tuple
 
 def _valid_prices(request: _Request, organisation: Organisation) -> PriceSeries:
     timezone = request.building.timezone if request.building else organisation.timezone
-    return parse_prices(request.price_items, request.prices_field, _grid(request.fields, timezone))
+    return parse_prices(
+        request.price_items, request.prices_field, price_grid(request.fields, timezone)
+    )
 
 
-def _grid(contract: _Fields, timezone: str) -> Grid | None:
+def price_grid(contract: Fields, timezone: str) -> Grid | None:
     if contract.contract_type != SPOT_HOURLY:
         return None
     return Grid(contract.price_interval_minutes or DEFAULT_INTERVAL_MINUTES, zone(timezone))
 
 
-async def _timezone_of(
+async def timezone_of(
     session: AsyncSession, organisation: Organisation, user: User, building_id: uuid.UUID | None
 ) -> str:
     """The contract's time zone: its building's, else the organisation's."""
@@ -545,7 +458,7 @@ async def _check_change_keeps_prices_valid(
     session: AsyncSession,
     organisation: Organisation,
     user: User,
-    before: _Fields,
+    before: Fields,
     request: _Request,
 ) -> None:
     after = request.fields
@@ -564,19 +477,10 @@ async def _check_change_keeps_prices_valid(
             "currency_energy_price", "cannot be cleared while the contract has prices"
         )
     if after.contract_type == SPOT_HOURLY and after.building_id != before.building_id:
-        old_zone = await _timezone_of(session, organisation, user, before.building_id)
+        old_zone = await timezone_of(session, organisation, user, before.building_id)
         new_zone = request.building.timezone if request.building else organisation.timezone
         if old_zone != new_zone:
             raise Conflict(
                 f"The contract's spot prices lie on the local grid of {old_zone}; moving it "
                 f"to {new_zone} needs its prices deleted first (DELETE .../prices)."
             )
-
-
-def _check_range(start: datetime | None, end: datetime | None) -> None:
-    if start is not None and end is not None and end < start:
-        raise Unprocessable.field("to", "must not be before `from`")
-
-
-def _invalid(errors: list[FieldError]) -> Unprocessable:
-    return Unprocessable("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)

@@ -1,56 +1,61 @@
-"""The request's session: one transaction, committed when the handler returns.
+"""The request's session: one transaction, owned here.
 
-A layer that must see the response before the transaction ends (the idempotency layer
-stores the answer in the same transaction as the work) opens the unit of work itself and
-shares it with ``share_unit_of_work``; the handler's ``SessionDep`` is then that session,
-and the layer commits or rolls back once the response is known.
+``provide_session`` opens the request's transaction (writing for a write method, so that
+SQLite takes its lock at BEGIN), hands the session to the handler, and ends it: when the
+handler has returned and its answer is rendered, it runs the request's ``before_commit``
+hooks in the same transaction and commits; when anything raises, it rolls back. So a 200 is
+sent only once the data is stored, and a failed commit becomes an error answer.
+
+A layer that must write in the same transaction as the work registers a hook
+(``before_commit``): the idempotency layer stores the answer that way, so that the work and
+its remembered answer are committed together or not at all.
+
+Reads that need no ORM take a pooled connection instead (``provide_connection``), with no
+transaction bookkeeping.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, MutableMapping
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
-from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar import Request
+from litestar.datastructures import State
+from litestar.types import Scope
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from energy_contracts.db.engine import Database
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_UNIT_OF_WORK = "unit_of_work"
+READS_ONLY = "reads_only"
+"""A handler's ``opt`` key: a POST that only reads (a question, a token) gets a reading
+transaction (on SQLite, no write lock)."""
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+_BEFORE_COMMIT = "energy_contracts.before_commit"
 
 
-def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
+def before_commit(scope: Scope, hook: BeforeCommit) -> None:
+    """Run ``hook`` with the request's session just before its transaction commits."""
+    scope["state"].setdefault(_BEFORE_COMMIT, []).append(hook)
+
+
+def provide_database(state: State) -> Database:
+    database: Database = state.database
     return database
 
 
-def share_unit_of_work(scope: MutableMapping[str, Any], session: AsyncSession) -> None:
-    """Make ``session`` the request's session; its owner commits or rolls it back."""
-    scope.setdefault("state", {})[_UNIT_OF_WORK] = session
-
-
-async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    shared: AsyncSession | None = request.scope.get("state", {}).get(_UNIT_OF_WORK)
-    if shared is not None:
-        yield shared
-        # Where the session of our own would commit: write now, so that a failing
-        # statement fails here, inside the handler's error handling, as it would there.
-        await shared.flush()
-        return
-    database = get_database(request)
-    async with database.session(write=request.method not in READ_ONLY_METHODS) as session:
+async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    database: Database = request.app.state.database
+    write = request.method not in READ_ONLY_METHODS and not request.route_handler.opt.get(
+        READS_ONLY
+    )
+    async with database.session(write=write) as session:
         yield session
+        for hook in request.scope["state"].get(_BEFORE_COMMIT, ()):
+            await hook(session)
 
 
-# scope="function": the commit happens before the response is sent, so a 200 always
-# means the data is stored, and a failed commit becomes an error response.
-SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
-
-
-async def _database(request: Request) -> Database:
-    # async on purpose: FastAPI runs a plain-function dependency in a worker thread.
-    return get_database(request)
-
-
-DatabaseDep = Annotated[Database, Depends(_database)]
+async def provide_connection(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncConnection]:
+    database: Database = request.app.state.database
+    async with database.engine.connect() as connection:
+        yield connection

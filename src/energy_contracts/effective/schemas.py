@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from energy_contracts.api.bodies import RequestBody
 from energy_contracts.pricing import Level
 
 Instant = Annotated[
@@ -58,7 +59,7 @@ class ConsumptionIn(msgspec.Struct, forbid_unknown_fields=True):
     kwh: ExactNumber
 
 
-class CostRequest(msgspec.Struct, forbid_unknown_fields=True):
+class CostRequest(RequestBody, kw_only=True):
     consumption: Annotated[list[ConsumptionIn], msgspec.Meta(max_length=100_000)]
 
 

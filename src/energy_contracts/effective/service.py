@@ -10,19 +10,28 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from energy_contracts import pricing
+from energy_contracts.api.instants import bounded_range
 from energy_contracts.codes import zone
 from energy_contracts.contracts.models import PriceRow
 from energy_contracts.effective import repository
 from energy_contracts.effective.repository import ContractTerms, Place
-from energy_contracts.effective.schemas import EffectiveInterval, EffectivePrices
+from energy_contracts.effective.schemas import (
+    CheapestWindow,
+    CostAnswer,
+    CostPieceOut,
+    EffectiveInterval,
+    EffectivePrices,
+    PricedSlot,
+)
 from energy_contracts.errors import NotFound, Unprocessable
 from energy_contracts.pricing import ContractType, PricingInputError, Segment
 
@@ -134,17 +143,12 @@ async def building_pricing(
 # building -> its time zone as last read by this process: lets ``likely_range`` tell the
 # range of a ``day`` before the building is read, so that one statement reads both. A hint,
 # never the truth: a building whose zone changed meanwhile just costs a second read.
-_zone_hints: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
 ZONE_HINTS_SIZE = 100_000
+_zone_hints: LRUCache[tuple[uuid.UUID, uuid.UUID], str] = LRUCache(maxsize=ZONE_HINTS_SIZE)
 
 
 def _remember_zone(org_id: uuid.UUID, building_id: uuid.UUID, timezone: str) -> None:
-    key = (org_id, building_id)
-    if _zone_hints.get(key) == timezone:
-        return
-    if len(_zone_hints) >= ZONE_HINTS_SIZE:
-        del _zone_hints[next(iter(_zone_hints))]  # the oldest
-    _zone_hints[key] = timezone
+    _zone_hints[(org_id, building_id)] = timezone
 
 
 def likely_range(
@@ -213,15 +217,7 @@ def requested_range(
 
 
 def checked_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    for name, value in (("from", start), ("to", end)):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise Unprocessable.field(name, "must carry a UTC offset, e.g. 2024-01-15T00:00:00Z")
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
-    if start >= end:
-        raise Unprocessable.field("to", "must be after from")
-    if end - start > MAX_RANGE:
-        raise Unprocessable.field("to", "the range may span at most 366 days")
-    return start, end
+    return bounded_range(start, end, longest=MAX_RANGE)
 
 
 @contextmanager
@@ -317,7 +313,7 @@ async def cheapest_window(
     end: datetime,
     minutes: int,
     contiguous: bool,
-) -> dict[str, Any]:
+) -> CheapestWindow:
     if minutes <= 0:
         raise Unprocessable.field("minutes", "must be a positive number of minutes")
     if timedelta(minutes=minutes) > end - start:
@@ -335,23 +331,25 @@ async def cheapest_window(
         raise Unprocessable.field(
             "minutes", "no window of that length has known prices in the range"
         )
-    return {
-        "start": window.start,
-        "end": window.end,
-        "average_price": window.average_price,
-        "currency": subject.currency,
-        "slots": [
-            {"start": slot.start, "end": slot.end, "price": slot.price} for slot in window.slots
-        ],
-    }
+    return CheapestWindow(
+        start=window.start,
+        end=window.end,
+        average_price=window.average_price,
+        currency=subject.currency,
+        slots=[_priced(slot) for slot in window.slots],
+    )
+
+
+def _priced(slot: Segment[Origin]) -> PricedSlot:
+    assert slot.price is not None, "a window's slots are wholly known"
+    return PricedSlot(slot.start, slot.end, slot.price)
 
 
 async def consumption_cost(
     connection: AsyncConnection, subject: Pricing, consumption: Sequence[pricing.Consumption]
-) -> dict[str, Any]:
-    currency = subject.currency
+) -> CostAnswer:
     if not consumption:
-        return _cost_json(currency, Decimal(0), Decimal(0), Decimal(0), [])
+        return CostAnswer(subject.currency, Decimal(0), Decimal(0), Decimal(0), [])
     start = min(used.start for used in consumption)
     end = max(used.end for used in consumption)
     if end - start > MAX_RANGE:
@@ -359,35 +357,13 @@ async def consumption_cost(
     curve = await subject.curve(connection, start, end)
     with pricing_errors_as_422():
         result = pricing.cost(curve, consumption)
-    return _cost_json(
-        currency,
-        result.total_cost,
-        result.covered_kwh,
-        result.uncovered_kwh,
-        [
-            {
-                "start": piece.start,
-                "end": piece.end,
-                "kwh": piece.kwh,
-                "price": piece.price,
-                "cost": piece.cost,
-            }
+    return CostAnswer(
+        currency=subject.currency,
+        total_cost=result.total_cost,
+        covered_kwh=result.covered_kwh,
+        uncovered_kwh=result.uncovered_kwh,
+        breakdown=[
+            CostPieceOut(piece.start, piece.end, piece.kwh, piece.price, piece.cost)
             for piece in result.breakdown
         ],
     )
-
-
-def _cost_json(
-    currency: str,
-    total_cost: Decimal,
-    covered_kwh: Decimal,
-    uncovered_kwh: Decimal,
-    breakdown: list[dict[str, Any]],
-) -> dict[str, Any]:
-    return {
-        "currency": currency,
-        "total_cost": total_cost,
-        "covered_kwh": covered_kwh,
-        "uncovered_kwh": uncovered_kwh,
-        "breakdown": breakdown,
-    }

@@ -1,17 +1,18 @@
 """``Idempotency-Key`` on POST/PUT/PATCH/DELETE of the API (SPEC §7), for every handler.
 
-For a keyed write by an authenticated client, this layer
+It runs after authentication, on the request's ``Caller``: a revoked client's token gets no
+replay, and keys belong to the client that sent them. For a keyed write whose caller has the
+scope it needs (otherwise the scope guard answers 403, and nothing is kept), this layer
 
 1. answers from the store when it can: the first answer again (``Idempotent-Replayed:
    true``), a 422 when the key was used for a different request, a 409 while the first
    request is still running;
-2. otherwise claims the key (a short committed transaction), opens the request's unit of
-   work and shares it with the handler's ``SessionDep``, and runs the handler with the
-   response held back;
-3. then ends the unit of work: a success stores the answer *in the work's transaction* and
-   commits both; a client error rolls the work back and stores the answer on its own; a
-   server error (or an authentication failure) stores nothing, and the key is released so
-   that a retry does the work.
+2. otherwise claims the key (a short committed transaction), and has the answer stored *in
+   the request's own transaction*, just before it commits (``db.session.before_commit``):
+   the work and the answer to replay are stored together, or neither is;
+3. keeps a client error's answer on its own (the work was rolled back), and keeps nothing
+   for a server error or a refused credential: the key is released so that a retry does the
+   work.
 
 The store is the database, so it holds across worker processes and replicas. Requests
 without the header, reads, and the token endpoint pass straight through.
@@ -19,27 +20,31 @@ without the header, reads, and the token endpoint pass straight through.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import time
-import uuid
-from collections.abc import Awaitable
+from dataclasses import dataclass, field
 
 import structlog
-from fastapi.routing import APIRoute, iter_route_contexts
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPRequestEvent,
+    HTTPScope,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from energy_contracts.auth.tokens import TokenService
-from energy_contracts.db.engine import Database
-from energy_contracts.db.session import share_unit_of_work
+from energy_contracts.api.responses import keep_rendered_answer, rendered_answer
+from energy_contracts.auth.caller import caller_of, may
+from energy_contracts.db.session import before_commit
 from energy_contracts.errors import (
+    Conflict,
     FieldError,
-    ProblemError,
-    database_unavailable_response,
+    Unprocessable,
     is_database_unavailable,
-    problem_response,
 )
 from energy_contracts.idempotency.store import (
     Claim,
@@ -68,160 +73,151 @@ _HEADER_KEY = HEADER.lower().encode()
 log = structlog.get_logger(__name__)
 
 
+class InvalidKey(Unprocessable):
+    def __init__(self) -> None:
+        message = f"must be one header of 1 to {MAX_KEY_LENGTH} visible ASCII characters"
+        super().__init__(errors=[FieldError(HEADER, message)])
+
+
+class KeyReused(Unprocessable):
+    slug = "idempotency-key-reused"
+
+    def __init__(self) -> None:
+        message = "was already used for a different request (method, path, query or body)"
+        super().__init__(errors=[FieldError(HEADER, message)])
+
+
+class KeyInUse(Conflict):
+    slug = "idempotency-key-in-use"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER_SECONDS)})
+
+
+def _in_flight() -> KeyInUse:
+    return KeyInUse(f"A request with this {HEADER} is still being processed; retry later.")
+
+
+def _taken_over() -> KeyInUse:
+    """Our lease ran out and a retry took the key over: our work is rolled back."""
+    return KeyInUse(
+        f"A retry with this {HEADER} took over after this request ran too long; "
+        "its work was undone. Retry to get the answer."
+    )
+
+
+@dataclass
+class _Keyed:
+    """One keyed request under way: its claim, and what became of its answer."""
+
+    claim: Claim
+    stored_with_the_work: bool = False
+    taken_over: bool = False
+    status: int = 500
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: list[bytes] = field(default_factory=list)
+
+    async def send(self, message: Message, send: Send) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            self.body.append(message.get("body", b""))
+        await send(message)
+
+    def sent(self) -> StoredResponse:
+        return StoredResponse(self.status, _kept_headers(self.headers), b"".join(self.body))
+
+
 class IdempotencyMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        database: Database,
-        tokens: TokenService,
-        api_prefix: str,
-        lease_seconds: float,
-    ) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._database = database
-        self._tokens = tokens
-        self._prefix = api_prefix.rstrip("/") + "/"
-        self._lease_seconds = lease_seconds
-        self._store = IdempotencyStore(database, lease_seconds=lease_seconds)
-        self._releases: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in WRITE_METHODS
-            or not scope["path"].startswith(self._prefix)
-        ):
+        if scope["type"] != ScopeType.HTTP or scope["method"] not in WRITE_METHODS:
             await self.app(scope, receive, send)
             return
         keys = [value for name, value in scope["headers"] if name == _HEADER_KEY]
-        caller = self._caller(scope) if keys else None
-        route = _matching_route(scope) if caller else None
-        if caller is None or route is None:
-            # No key, or a request the router or authentication will refuse anyway.
+        if not keys or not may(scope, scope["route_handler"]):
             await self.app(scope, receive, send)
             return
-        # So that logs and metrics name the route and client on every path.
-        scope["route"] = route
-        scope.setdefault("state", {})["client_id"] = caller[1]
         key = _valid_key(keys)
         if key is None:
-            await _invalid_key(scope, receive, send)
-            return
+            raise InvalidKey()
         body = await _read_body(receive)
         if body is None:
             return  # the client went away before sending its request
-        record = RecordKey(org_id=caller[0], client_id=caller[1], key=key)
-        try:
-            outcome = await self._store.begin(record, _fingerprint(scope, body))
-        except Exception as exc:
-            if not is_database_unavailable(exc):
-                raise
-            await database_unavailable_response()(scope, receive, send)
-            return
+        caller = caller_of(scope)
+        record = RecordKey(org_id=caller.org_id, client_id=caller.client_id, key=key)
+        store = _store(scope)
+        outcome = await store.begin(record, _fingerprint(scope, body))
         if isinstance(outcome, Replay):
-            await _Stored(outcome.response, replayed=True)(scope, receive, send)
+            await _replay(outcome.response, send)
         elif isinstance(outcome, Mismatch):
-            await _key_reused(scope, receive, send)
+            raise KeyReused()
         elif isinstance(outcome, InFlight):
-            await _in_flight(scope, receive, send)
+            raise _in_flight()
         else:
-            await self._run(outcome, scope, _replaying(body, receive), send)
+            await self._run(store, _Keyed(outcome), scope, _replaying(body, receive), send)
 
-    def _caller(self, scope: Scope) -> tuple[uuid.UUID, str] | None:
-        """(org_id, client_id) of a valid token with the write scope, else None (the
-        handler's own authentication then answers 401 or 403)."""
-        authorization = next(
-            (value for name, value in scope["headers"] if name == b"authorization"), b""
-        )
-        scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        try:
-            claims = self._tokens.verify(token.strip())
-        except ProblemError:
-            return None
-        if "write" not in claims.scopes:
-            return None
-        return claims.org_id, claims.client_id
-
-    async def _run(self, claim: Claim, scope: Scope, receive: Receive, send: Send) -> None:
-        held = _HeldResponse()
-        session = self._database.unit_of_work()
-        share_unit_of_work(scope, session)
-        try:
-            try:
-                await self.app(scope, receive, held.send)
-            except BaseException:
-                await _quietly(session.rollback())
-                await self._release(claim)
-                raise
-            answer = await self._settle(session, claim, held.stored())
-        finally:
-            await _quietly(session.close())
-        await answer(scope, receive, send)
-
-    async def _settle(
-        self, session: AsyncSession, claim: Claim, response: StoredResponse
-    ) -> ASGIApp:
-        """End the unit of work as the response requires; return what to send."""
-        try:
-            if response.status < 400:
-                # The answer joins the work's transaction: both are stored, or neither.
-                if not await self._store.complete(session, claim, response):
-                    await session.rollback()
-                    return _taken_over()
-                await session.commit()
-            elif response.status < 500 and response.status not in _NOT_STORED:
-                await session.rollback()  # a request that fails writes nothing...
-                if await self._store.complete(session, claim, response):
-                    await session.commit()  # ...except the answer, for the retries
-            else:
-                await session.rollback()
-                await self._release(claim)
-        except Exception as exc:
-            await _quietly(session.rollback())
-            await self._release(claim)
-            if not is_database_unavailable(exc):
-                raise
-            log.warning("database_unavailable", error=type(exc).__name__)
-            return database_unavailable_response()
-        return _Stored(response, replayed=False)
-
-    async def _release(self, claim: Claim) -> None:
-        """Release now; if the database is unreachable, keep trying in the background for
-        as long as the lease lasts, so that retries after an outage do not see a 409."""
-        try:
-            await self._store.release(claim)
-        except Exception as exc:
-            if not is_database_unavailable(exc):
-                log.exception("idempotency_release_failed")
+    async def _run(
+        self,
+        store: IdempotencyStore,
+        keyed: _Keyed,
+        scope: HTTPScope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        async def store_with_the_work(session: AsyncSession) -> None:
+            answer = rendered_answer(scope)
+            if answer is None or answer.status_code >= 400:
                 return
-            task = asyncio.create_task(self._release_later(claim))
-            self._releases.add(task)
-            task.add_done_callback(self._releases.discard)
+            stored = StoredResponse(
+                answer.status_code, _kept_headers(answer.encode_headers()), answer.body
+            )
+            if not await store.complete(session, keyed.claim, stored):
+                keyed.taken_over = True
+                raise _taken_over()
+            keyed.stored_with_the_work = True
 
-    async def _release_later(self, claim: Claim) -> None:
-        deadline = time.monotonic() + self._lease_seconds
-        delay = 0.25
-        while time.monotonic() + delay < deadline:
-            await asyncio.sleep(delay)
+        keep_rendered_answer(scope)
+        before_commit(scope, store_with_the_work)
+
+        async def watched(message: Message) -> None:
+            await keyed.send(message, send)
+
+        try:
+            await self.app(scope, receive, watched)
+        except BaseException:
+            await store.release_soon(keyed.claim)
+            raise
+        if keyed.stored_with_the_work or keyed.taken_over:
+            return
+        sent = keyed.sent()
+        if sent.status < 500 and sent.status not in _NOT_STORED:
+            # A success without a transaction of its own (a question asked with POST), or a
+            # client error whose work was rolled back: the answer is kept on its own.
             try:
-                await self._store.release(claim)
-                return
+                await store.complete_alone(keyed.claim, sent)
             except Exception as exc:
                 if not is_database_unavailable(exc):
-                    log.exception("idempotency_release_failed")
-                    return
-            delay = min(delay * 2, 1.0)
+                    raise
+                await store.release_soon(keyed.claim)
+        else:
+            await store.release_soon(keyed.claim)
 
 
-def _matching_route(scope: Scope) -> APIRoute | None:
-    for context in iter_route_contexts(scope["app"].routes):
-        route = context.original_route
-        if isinstance(route, APIRoute) and context.matches(scope)[0] is Match.FULL:
-            return route
-    return None
+def _store(scope: Scope) -> IdempotencyStore:
+    store: IdempotencyStore = scope["litestar_app"].state.idempotency
+    return store
+
+
+def _kept_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, value in headers
+        if name.decode("latin-1").lower() not in _NOT_STORED_HEADERS
+    ]
 
 
 def _valid_key(values: list[bytes]) -> str | None:
@@ -242,7 +238,7 @@ def request_fingerprint(method: str, path: bytes, query: bytes, body: bytes) -> 
     return digest.hexdigest()
 
 
-def _fingerprint(scope: Scope, body: bytes) -> str:
+def _fingerprint(scope: HTTPScope, body: bytes) -> str:
     path: bytes = scope.get("raw_path") or scope["path"].encode()
     return request_fingerprint(scope["method"], path, scope.get("query_string", b""), body)
 
@@ -251,8 +247,8 @@ async def _read_body(receive: Receive) -> bytes | None:
     chunks: list[bytes] = []
     while True:
         message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
+        if message["type"] != "http.request":
+            return None  # http.disconnect
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
@@ -261,97 +257,20 @@ async def _read_body(receive: Receive) -> bytes | None:
 def _replaying(body: bytes, receive: Receive) -> Receive:
     delivered = False
 
-    async def replay() -> Message:
+    async def replay() -> ReceiveMessage:
         nonlocal delivered
         if delivered:
             return await receive()  # after the body: wait for the disconnect
         delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        request: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
+        return request
 
     return replay
 
 
-class _HeldResponse:
-    """The handler's response, held back until the transaction's fate is known."""
-
-    def __init__(self) -> None:
-        self.start: Message | None = None
-        self.body: list[bytes] = []
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.start = message
-        elif message["type"] == "http.response.body":
-            self.body.append(message.get("body", b""))
-
-    def stored(self) -> StoredResponse:
-        if self.start is None:
-            raise RuntimeError("the handler returned without a response")
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in self.start.get("headers", [])
-            if name.decode("latin-1").lower() not in _NOT_STORED_HEADERS
-        ]
-        return StoredResponse(self.start["status"], headers, b"".join(self.body))
-
-
-class _Stored:
-    """A stored answer as an ASGI app."""
-
-    def __init__(self, response: StoredResponse, *, replayed: bool) -> None:
-        self.response = response
-        self.replayed = replayed
-
-    async def __call__(self, _scope: Scope, _receive: Receive, send: Send) -> None:
-        response = self.response
-        headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in response.headers]
-        headers.append((b"content-length", str(len(response.body)).encode()))
-        if self.replayed:
-            headers.append(REPLAYED_HEADER)
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": response.body, "more_body": False})
-
-
-async def _quietly(step: Awaitable[None]) -> None:
-    """Clean-up that must not hide the error being handled (the connection may be gone)."""
-    try:
-        await step
-    except Exception as exc:
-        log.debug("cleanup_failed", error=type(exc).__name__)
-
-
-async def _invalid_key(scope: Scope, receive: Receive, send: Send) -> None:
-    message = f"must be one header of 1 to {MAX_KEY_LENGTH} visible ASCII characters"
-    await problem_response(
-        422, f"{HEADER}: {message}", slug="validation-error", errors=[FieldError(HEADER, message)]
-    )(scope, receive, send)
-
-
-async def _key_reused(scope: Scope, receive: Receive, send: Send) -> None:
-    message = "was already used for a different request (method, path, query or body)"
-    await problem_response(
-        422,
-        f"{HEADER}: {message}",
-        slug="idempotency-key-reused",
-        errors=[FieldError(HEADER, message)],
-    )(scope, receive, send)
-
-
-async def _in_flight(scope: Scope, receive: Receive, send: Send) -> None:
-    await problem_response(
-        409,
-        f"A request with this {HEADER} is still being processed; retry later.",
-        slug="idempotency-key-in-use",
-        headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER_SECONDS)},
-    )(scope, receive, send)
-
-
-def _taken_over() -> ASGIApp:
-    """Our lease ran out and a retry took the key over: our work was rolled back."""
-    return problem_response(
-        409,
-        f"A retry with this {HEADER} took over after this request ran too long; "
-        "its work was undone. Retry to get the answer.",
-        slug="idempotency-key-in-use",
-        headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER_SECONDS)},
-    )
+async def _replay(response: StoredResponse, send: Send) -> None:
+    headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    headers.append(REPLAYED_HEADER)
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body, "more_body": False})

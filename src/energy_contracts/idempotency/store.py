@@ -18,22 +18,28 @@ work back.
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import msgspec
+import structlog
 from sqlalchemy import ColumnElement, and_, delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.db.base import utcnow
 from energy_contracts.db.engine import Database
+from energy_contracts.errors import is_database_unavailable
 from energy_contracts.idempotency.models import IdempotencyRecord
 
 TIME_TO_LIVE = timedelta(hours=24)
 # Expired records removed by each claim, so that the table cleans itself without a cron job.
 PURGE_BATCH = 100
+
+log = structlog.get_logger(__name__)
 
 _headers_encoder = msgspec.json.Encoder()
 _headers_decoder = msgspec.json.Decoder(list[tuple[str, str]])
@@ -87,6 +93,7 @@ class IdempotencyStore:
     def __init__(self, database: Database, *, lease_seconds: float) -> None:
         self._database = database
         self._lease = timedelta(seconds=lease_seconds)
+        self._releases: set[asyncio.Task[None]] = set()
 
     async def begin(self, record: RecordKey, fingerprint: str) -> Outcome:
         """Replay, refuse, or claim the key for this request."""
@@ -164,6 +171,11 @@ class IdempotencyStore:
         )
         return completed.first() is not None
 
+    async def complete_alone(self, claim: Claim, response: StoredResponse) -> None:
+        """Store the answer in a transaction of its own (there was no work to join)."""
+        async with self._database.session() as session:
+            await self.complete(session, claim, response)
+
     async def release(self, claim: Claim) -> None:
         """Forget a claim that produced nothing worth replaying, so a retry does the work."""
         async with self._database.session() as session:
@@ -172,6 +184,33 @@ class IdempotencyStore:
                 .where(_leased(claim))
                 .execution_options(synchronize_session=False)
             )
+
+    async def release_soon(self, claim: Claim) -> None:
+        """Release now; if the database is unreachable, keep trying in the background for
+        as long as the lease lasts, so that retries after an outage do not see a 409."""
+        try:
+            await self.release(claim)
+        except Exception as exc:
+            if not is_database_unavailable(exc):
+                log.exception("idempotency_release_failed")
+                return
+            task = asyncio.create_task(self._release_later(claim))
+            self._releases.add(task)
+            task.add_done_callback(self._releases.discard)
+
+    async def _release_later(self, claim: Claim) -> None:
+        deadline = time.monotonic() + self._lease.total_seconds()
+        delay = 0.25
+        while time.monotonic() + delay < deadline:
+            await asyncio.sleep(delay)
+            try:
+                await self.release(claim)
+                return
+            except Exception as exc:
+                if not is_database_unavailable(exc):
+                    log.exception("idempotency_release_failed")
+                    return
+            delay = min(delay * 2, 1.0)
 
 
 def _leased(claim: Claim) -> ColumnElement[bool]:

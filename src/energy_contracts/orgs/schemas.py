@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+import msgspec
 
 
-class OrganisationOut(BaseModel):
+class OrganisationOut(msgspec.Struct):
     id: uuid.UUID
     name: str
-    billing_currency: str = Field(description="ISO 4217 code; contract prices use it.")
-    timezone: str = Field(description="IANA time zone; the default for buildings.")
+    billing_currency: Annotated[
+        str, msgspec.Meta(description="ISO 4217 code; contract prices use it.")
+    ]
+    timezone: Annotated[str, msgspec.Meta(description="IANA time zone; the default for buildings.")]

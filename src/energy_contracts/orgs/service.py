@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from energy_contracts.api.responses import from_row
 from energy_contracts.codes import currency_code, timezone_name
 from energy_contracts.errors import NotFound, Unprocessable
 from energy_contracts.orgs.models import Organisation
+from energy_contracts.orgs.schemas import OrganisationOut
 
 
 async def create_organisation(
@@ -48,10 +50,5 @@ async def organisation_exists(session: AsyncSession) -> bool:
     return (await session.scalar(select(Organisation.id).limit(1))) is not None
 
 
-def organisation_json(organisation: Organisation) -> dict[str, object]:
-    return {
-        "id": organisation.id,
-        "name": organisation.name,
-        "billing_currency": organisation.billing_currency,
-        "timezone": organisation.timezone,
-    }
+def organisation_out(organisation: Organisation) -> OrganisationOut:
+    return from_row(OrganisationOut, organisation)

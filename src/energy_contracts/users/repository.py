@@ -6,13 +6,16 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.db import rows
 from energy_contracts.db.rows import CreatedKey
-from energy_contracts.tenancy import find_scoped, scoped
+from energy_contracts.tenancy import find_scoped, scoped, scoped_delete
 from energy_contracts.users.models import User
+
+
+async def find(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+    return await find_scoped(session, User, org_id, id=user_id)
 
 
 async def find_by_email_key(
@@ -50,7 +53,5 @@ async def update(session: AsyncSession, user: User, changes: Mapping[str, Any]) 
 async def delete(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     """True if the user was there. The foreign keys cascade to the user's buildings,
     contracts and prices (SQLite enforces them: ``PRAGMA foreign_keys=ON``)."""
-    deleted = await session.scalar(
-        sql_delete(User).where(User.org_id == org_id, User.id == user_id).returning(User.id)
-    )
+    deleted = await session.scalar(scoped_delete(User, org_id, id=user_id).returning(User.id))
     return deleted is not None

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from energy_contracts.api.bodies import RequestBody
 from energy_contracts.api.validation import NO_NUL, WHITESPACE
 from energy_contracts.codes import country_pattern
 
@@ -58,7 +59,7 @@ Latitude = Annotated[float, Meta(ge=-90, le=90)]
 Longitude = Annotated[float, Meta(ge=-180, le=180)]
 
 
-class UserCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class UserCreate(RequestBody, kw_only=True):
     email: Email
     role: Role = "user"
     external_user_id: ExternalUserId | None = None
@@ -73,7 +74,7 @@ class UserCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     longitude: Longitude | None = None
 
 
-class UserUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class UserUpdate(RequestBody, kw_only=True):
     """Partial update: an absent field stays; ``null`` clears an optional field."""
 
     email: Email | UnsetType = UNSET
@@ -91,7 +92,7 @@ class UserUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class UserOut(msgspec.Struct, kw_only=True):
-    """The user object (documentation of the response; handlers return plain dicts)."""
+    """The user object."""
 
     id: uuid.UUID
     organization_id: uuid.UUID

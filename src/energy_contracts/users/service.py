@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.api.paging import BY_CREATED, Page, page_of
-from energy_contracts.api.responses import documented
+from energy_contracts.api.responses import from_row
 from energy_contracts.api.validation import sent_fields, valid_country
 from energy_contracts.db.base import new_id, utcnow
-from energy_contracts.db.rows import CreatedKey
 from energy_contracts.errors import Conflict, FieldError, NotFound, Unprocessable
 from energy_contracts.users import repository
 from energy_contracts.users.models import User
@@ -86,8 +84,9 @@ async def delete_user(session: AsyncSession, user: User) -> None:
 
 
 async def list_users(
-    session: AsyncSession, org_id: uuid.UUID, *, limit: int, after: CreatedKey | None
+    session: AsyncSession, org_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[User]:
+    after = BY_CREATED.after(cursor)
     rows = await repository.page(session, org_id, after=after, limit=limit + 1)
     return page_of(rows, limit, BY_CREATED, lambda user: (user.created_at, user.id))
 
@@ -130,5 +129,12 @@ def _duplicate(field: str, holder: User) -> Conflict:
     )
 
 
-def user_json(user: User) -> dict[str, Any]:
-    return documented(user, UserOut, organization_id="org_id")
+async def get_user(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    user = await repository.find(session, org_id, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def user_out(user: User) -> UserOut:
+    return from_row(UserOut, user, organization_id="org_id")

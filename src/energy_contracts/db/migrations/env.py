@@ -1,8 +1,12 @@
-"""Alembic environment. Always given a live connection by ``energy_contracts.db.migrate``."""
+"""Alembic environment. Always given a live connection by ``energy_contracts.db.migrate``.
+
+Migrations are written by hand, so upgrading needs no model metadata; autogenerate
+comparisons (the migrations test) import ``energy_contracts.models`` for the whole schema.
+"""
 
 from alembic import context
 
-from energy_contracts.db.models import metadata
+from energy_contracts.db.base import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -1,4 +1,5 @@
-"""Imports every model so that ``metadata`` knows the whole schema (migration checks)."""
+"""The whole schema: every domain's models in one ``metadata`` (for schema checks such as
+the migrations-versus-models test). A face: it imports every domain."""
 
 from energy_contracts.auth.models import OAuthClient
 from energy_contracts.buildings.models import Building

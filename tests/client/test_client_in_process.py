@@ -13,7 +13,8 @@ import pytest
 from fastapi import FastAPI
 
 from energy_contracts.app import create_app
-from energy_contracts.client import (
+from energy_contracts.settings import Settings
+from energy_contracts_client import (
     AuthenticationError,
     ConflictError,
     ConnectionFailedError,
@@ -31,7 +32,6 @@ from energy_contracts.client import (
     UserChanges,
     ValidationError,
 )
-from energy_contracts.settings import Settings
 from tests.client.conftest import ClientFactory, FakeClock, RecordedWaits
 from tests.client.faults import FailingConnects, Fault, FaultInjector
 from tests.support.fixtures import make_settings

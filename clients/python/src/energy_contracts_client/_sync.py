@@ -11,8 +11,8 @@ from typing import ClassVar, TypeVar
 
 import httpx
 
-from energy_contracts.client._api import ApiMethods
-from energy_contracts.client._core import (
+from energy_contracts_client._api import ApiMethods
+from energy_contracts_client._core import (
     DEFAULT_REFRESH_MARGIN,
     Action,
     Call,
@@ -23,7 +23,7 @@ from energy_contracts.client._core import (
     Send,
     Sleep,
 )
-from energy_contracts.client.models import Page
+from energy_contracts_client.models import Page
 
 T = TypeVar("T")
 

@@ -26,15 +26,15 @@ from urllib.parse import quote, urlsplit
 import httpx
 import msgspec
 
-from energy_contracts import __version__
-from energy_contracts.client.errors import (
+from energy_contracts_client._version import __version__
+from energy_contracts_client.errors import (
     ConnectionFailedError,
     EnergyContractsError,
     UnexpectedResponseError,
     api_error,
     token_error,
 )
-from energy_contracts.client.models import Page, TokenResponse
+from energy_contracts_client.models import Page, TokenResponse
 
 T = TypeVar("T")
 

@@ -34,7 +34,7 @@ from typing import (
 import httpx
 import msgspec
 
-from energy_contracts.client._core import (
+from energy_contracts_client._core import (
     NO_CONTENT,
     Call,
     ClientCore,
@@ -44,7 +44,7 @@ from energy_contracts.client._core import (
     page_of,
     query_instant,
 )
-from energy_contracts.client.models import (
+from energy_contracts_client.models import (
     Building,
     BuildingChanges,
     CheapestWindow,
@@ -69,8 +69,8 @@ from energy_contracts.client.models import (
 )
 
 if TYPE_CHECKING:
-    from energy_contracts.client._async import AsyncEnergyContractsClient
-    from energy_contracts.client._sync import EnergyContractsClient
+    from energy_contracts_client._async import AsyncEnergyContractsClient
+    from energy_contracts_client._sync import EnergyContractsClient
 
 P = ParamSpec("P")
 T = TypeVar("T")

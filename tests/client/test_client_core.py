@@ -23,8 +23,8 @@ from energy_contracts_client._core import (
     ClientCore,
     encode,
     page_of,
-    retry_after_seconds,
 )
+from energy_contracts_client._retry import retry_after_seconds
 from energy_contracts_client.models import Page, PriceBatch
 
 JANUARY = datetime(2024, 1, 15, tzinfo=UTC)

@@ -15,7 +15,7 @@ answers as typed errors (``ValidationError.errors`` lists the refused fields).
 """
 
 from energy_contracts_client._async import AsyncEnergyContractsClient
-from energy_contracts_client._core import NO_RETRIES, RetryPolicy
+from energy_contracts_client._retry import NO_RETRIES, RetryPolicy
 from energy_contracts_client._sync import EnergyContractsClient
 from energy_contracts_client.errors import (
     ApiError,

@@ -17,6 +17,7 @@ answers as typed errors (``ValidationError.errors`` lists the refused fields).
 from energy_contracts_client._async import AsyncEnergyContractsClient
 from energy_contracts_client._retry import NO_RETRIES, RetryPolicy
 from energy_contracts_client._sync import EnergyContractsClient
+from energy_contracts_client._version import __version__
 from energy_contracts_client.errors import (
     ApiError,
     AuthenticationError,
@@ -103,4 +104,5 @@ __all__ = [
     "UserChanges",
     "ValidationError",
     "WindowSlot",
+    "__version__",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import graphlib
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -82,12 +83,20 @@ def test_the_client_modules_import_each_other_without_a_cycle() -> None:
 
 @pytest.mark.slow
 def test_the_client_wheel_requires_httpx_and_msgspec_only(tmp_path: Path) -> None:
+    # Built from a copy: setuptools leaves build/ and *.egg-info beside the sources, and a
+    # stale build/ would put files into the wheel that the sources no longer have.
+    sources = shutil.copytree(
+        CLIENT_DISTRIBUTION,
+        tmp_path / "sources",
+        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"),
+    )
+    wheels = tmp_path / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir",
-         str(tmp_path), str(CLIENT_DISTRIBUTION)],
+         str(wheels), str(sources)],
         check=True,
     )  # fmt: skip
-    (wheel,) = tmp_path.glob("*.whl")
+    (wheel,) = wheels.glob("*.whl")
 
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()

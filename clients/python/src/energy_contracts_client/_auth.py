@@ -136,7 +136,7 @@ class ClientCredentials(httpx.Auth):
             yield request
 
     def sync_token(self, *, rejected: str | None = None) -> str:
-        """The token to send: the cached one until it is due or ``rejected``, else a new one."""
+        """The token to send: the cached one while fresh, a new one once due or ``rejected``."""
         if rejected is None and (token := self.tokens.usable()) is not None:
             return token
         if self._send is None:
@@ -150,7 +150,7 @@ class ClientCredentials(httpx.Auth):
         return token
 
     async def async_token(self, *, rejected: str | None = None) -> str:
-        """The token to send: the cached one until it is due or ``rejected``, else a new one."""
+        """The token to send: the cached one while fresh, a new one once due or ``rejected``."""
         if rejected is None and (token := self.tokens.usable()) is not None:
             return token
         if self._async_send is None:

@@ -24,7 +24,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from energy_contracts.client import (
+from energy_contracts.feeds import (
+    FeedError,
+    ParsedPrices,
+    PricePoint,
+    end_customer_price,
+    parse_feed,
+)
+from energy_contracts_client import (
     ApiError,
     ConnectionFailedError,
     EnergyContract,
@@ -33,19 +40,12 @@ from energy_contracts.client import (
     Price,
     PriceWriteSummary,
 )
-from energy_contracts.client._api import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
-from energy_contracts.client._core import (
+from energy_contracts_client._api import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
+from energy_contracts_client._core import (
     DEFAULT_API_URL,
     ENV_API_URL,
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
-)
-from energy_contracts.feeds import (
-    FeedError,
-    ParsedPrices,
-    PricePoint,
-    end_customer_price,
-    parse_feed,
 )
 
 prices_app = typer.Typer(help="Prices: import market data into a contract.", no_args_is_help=True)

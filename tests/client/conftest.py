@@ -10,7 +10,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from energy_contracts.client import AsyncEnergyContractsClient
+from energy_contracts_client import AsyncEnergyContractsClient
 from tests.client.faults import FaultInjector
 from tests.support.tenants import Tenant, TenantFactory
 

@@ -10,7 +10,7 @@ import httpx
 import msgspec
 import pytest
 
-from energy_contracts.client import (
+from energy_contracts_client import (
     ContractChanges,
     EnergyContractsClient,
     Price,
@@ -18,14 +18,14 @@ from energy_contracts.client import (
     UnexpectedResponseError,
     UserChanges,
 )
-from energy_contracts.client._core import (
+from energy_contracts_client._core import (
     Call,
     ClientCore,
     encode,
     page_of,
-    retry_after_seconds,
 )
-from energy_contracts.client.models import Page, PriceBatch
+from energy_contracts_client._retry import retry_after_seconds
+from energy_contracts_client.models import Page, PriceBatch
 
 JANUARY = datetime(2024, 1, 15, tzinfo=UTC)
 

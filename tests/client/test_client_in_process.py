@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,7 +14,8 @@ import pytest
 from litestar import Litestar
 
 from energy_contracts.app import create_app
-from energy_contracts.client import (
+from energy_contracts.settings import Settings
+from energy_contracts_client import (
     AuthenticationError,
     ConflictError,
     ConnectionFailedError,
@@ -31,7 +33,6 @@ from energy_contracts.client import (
     UserChanges,
     ValidationError,
 )
-from energy_contracts.settings import Settings
 from tests.client.conftest import ClientFactory, FakeClock, RecordedWaits
 from tests.client.faults import FailingConnects, Fault, FaultInjector
 from tests.support.fixtures import make_settings
@@ -151,6 +152,49 @@ async def test_wrong_credentials_are_an_authentication_error(
 
     assert raised.value.status == 401
     assert raised.value.oauth_error == "invalid_client"
+
+
+async def test_concurrent_requests_share_one_token_fetch(
+    connect: ClientFactory, tenant: Tenant, faults: FaultInjector
+) -> None:
+    clock = FakeClock()
+    api = connect(tenant, clock=clock)
+
+    # The first requests learn the organisation from the token; the later ones find it due.
+    await asyncio.gather(*(api.get_organisation() for _ in range(4)))
+    clock.now = 3540.0
+    await asyncio.gather(*(api.get_organisation() for _ in range(4)))
+
+    assert len(faults.requests_to(TOKEN)) == 2
+    assert len(faults.requests_to(str(tenant.org_id))) == 8
+
+
+async def test_a_token_endpoint_503_is_waited_out_like_any_answer(
+    connect: ClientFactory, tenant: Tenant, faults: FaultInjector, waits: RecordedWaits
+) -> None:
+    api = connect(tenant, org_id=tenant.org_id)
+    faults.inject(Fault(503, path_suffix=TOKEN, headers={"Retry-After": "3"}))
+
+    organisation = await api.get_organisation()
+
+    assert organisation.id == tenant.org_id
+    assert waits == [3]
+    assert [seen.answered_by for seen in faults.requests_to(TOKEN)] == ["fault", "app"]
+    assert [seen.answered_by for seen in faults.requests_to(str(tenant.org_id))] == ["app"]
+
+
+async def test_a_token_endpoint_that_stays_unavailable_is_a_typed_error(
+    connect: ClientFactory, tenant: Tenant, faults: FaultInjector, waits: RecordedWaits
+) -> None:
+    api = connect(tenant, org_id=tenant.org_id, retry=RetryPolicy(max_attempts=2))
+    faults.inject(*[Fault(503, path_suffix=TOKEN, headers={"Retry-After": "1"})] * 2)
+
+    with pytest.raises(ServiceUnavailableError) as raised:
+        await api.get_organisation()
+
+    assert (raised.value.status, raised.value.retry_after) == (503, 1)
+    assert waits == [1]
+    assert faults.requests_to(str(tenant.org_id)) == []
 
 
 # --- typed errors ---------------------------------------------------------------------------

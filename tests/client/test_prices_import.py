@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from energy_contracts.auth.keys import new_private_key_pem
-from energy_contracts.client import (
+from energy_contracts_client import (
     ConflictError,
     ContractChanges,
     EnergyContract,

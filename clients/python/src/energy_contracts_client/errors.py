@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 import httpx
 import msgspec
 
+from energy_contracts_client._retry import retry_after_seconds
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
@@ -23,6 +25,10 @@ class EnergyContractsError(Exception):
 
 class ConnectionFailedError(EnergyContractsError):
     """The service could not be reached (after the retries the policy allows)."""
+
+    @classmethod
+    def of(cls, request: httpx.Request, error: httpx.TransportError) -> ConnectionFailedError:
+        return cls(f"{request.method} {request.url}: {type(error).__name__}: {error}")
 
 
 class UnexpectedResponseError(EnergyContractsError):
@@ -180,7 +186,7 @@ _problem_decoder = msgspec.json.Decoder(_Problem)
 _oauth_decoder = msgspec.json.Decoder(_OAuthProblem)
 
 
-def api_error(response: httpx.Response, *, retry_after: float | None = None) -> ApiError:
+def api_error(response: httpx.Response) -> ApiError:
     """The typed error for an error response of an API endpoint."""
     status = response.status_code
     try:
@@ -199,11 +205,11 @@ def api_error(response: httpx.Response, *, retry_after: float | None = None) -> 
     if issubclass(error_type, ConflictError):
         arguments["existing_contract_id"] = problem.existing_contract_id
     if issubclass(error_type, RetryableError):
-        arguments["retry_after"] = retry_after
+        arguments["retry_after"] = _retry_after(response)
     return error_type(status, problem.title or _phrase(status), problem.detail or "", **arguments)
 
 
-def token_error(response: httpx.Response, *, retry_after: float | None = None) -> ApiError:
+def token_error(response: httpx.Response) -> ApiError:
     """The typed error for an RFC 6749 §5.2 answer of the token endpoint."""
     status = response.status_code
     try:
@@ -214,11 +220,13 @@ def token_error(response: httpx.Response, *, retry_after: float | None = None) -
     detail = oauth.error_description or "The token endpoint refused the request."
     error: ApiError
     if status == 429:
-        error = RateLimitedError(status, title, detail, headers=response.headers)
-        error.retry_after = retry_after
+        error = RateLimitedError(
+            status, title, detail, headers=response.headers, retry_after=_retry_after(response)
+        )
     elif status == 503:
-        error = ServiceUnavailableError(status, title, detail, headers=response.headers)
-        error.retry_after = retry_after
+        error = ServiceUnavailableError(
+            status, title, detail, headers=response.headers, retry_after=_retry_after(response)
+        )
     elif status >= 500:
         error = ServerError(status, title, detail, headers=response.headers)
     else:
@@ -226,6 +234,10 @@ def token_error(response: httpx.Response, *, retry_after: float | None = None) -
         error = AuthenticationError(status, title, detail, headers=response.headers)
         error.oauth_error = oauth.error
     return error
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    return retry_after_seconds(response.headers.get("retry-after"))
 
 
 def _phrase(status: int) -> str:

@@ -2,7 +2,7 @@
 
 ::
 
-    from energy_contracts.client import EnergyContractsClient, NewUser, Price
+    from energy_contracts_client import EnergyContractsClient, NewUser, Price
 
     with EnergyContractsClient("https://api.example.com", client_id, client_secret) as api:
         user = api.create_user(NewUser(email="ada@example.com"))
@@ -14,10 +14,11 @@ their ``Retry-After``, follow ``Link: rel="next"`` through paged lists, and rais
 answers as typed errors (``ValidationError.errors`` lists the refused fields).
 """
 
-from energy_contracts.client._async import AsyncEnergyContractsClient
-from energy_contracts.client._core import NO_RETRIES, RetryPolicy
-from energy_contracts.client._sync import EnergyContractsClient
-from energy_contracts.client.errors import (
+from energy_contracts_client._async import AsyncEnergyContractsClient
+from energy_contracts_client._retry import NO_RETRIES, RetryPolicy
+from energy_contracts_client._sync import EnergyContractsClient
+from energy_contracts_client._version import __version__
+from energy_contracts_client.errors import (
     ApiError,
     AuthenticationError,
     BadRequestError,
@@ -36,7 +37,7 @@ from energy_contracts.client.errors import (
     UnexpectedResponseError,
     ValidationError,
 )
-from energy_contracts.client.models import (
+from energy_contracts_client.models import (
     Building,
     BuildingChanges,
     CheapestWindow,
@@ -103,4 +104,5 @@ __all__ = [
     "UserChanges",
     "ValidationError",
     "WindowSlot",
+    "__version__",
 ]

@@ -1,13 +1,15 @@
 """Every API method, declared once for both clients.
 
 A method here builds a flow (see ``_core``): which request(s) to send and how to read the
-answer. The ``@operation`` and ``@paged`` descriptors turn it into a plain method on
-``EnergyContractsClient`` and an ``async`` method on ``AsyncEnergyContractsClient``; the type
-checker sees the right signature and return type on each.
+answer. The ``@operation`` and ``@paged`` descriptors turn it into a plain method on a
+``SyncApi`` client and an ``async`` method on an ``AsyncApi`` client; the type checker sees the
+right signature and return type on each. The clients themselves (``_sync``, ``_async``) build on
+these two bases; nothing here imports them.
 """
 
 from __future__ import annotations
 
+import abc
 import functools
 import uuid
 from collections.abc import (
@@ -20,9 +22,7 @@ from collections.abc import (
 from datetime import date, datetime
 from itertools import islice
 from typing import (
-    TYPE_CHECKING,
     Any,
-    ClassVar,
     Concatenate,
     Generic,
     ParamSpec,
@@ -34,7 +34,7 @@ from typing import (
 import httpx
 import msgspec
 
-from energy_contracts.client._core import (
+from energy_contracts_client._core import (
     NO_CONTENT,
     Call,
     ClientCore,
@@ -44,7 +44,7 @@ from energy_contracts.client._core import (
     page_of,
     query_instant,
 )
-from energy_contracts.client.models import (
+from energy_contracts_client.models import (
     Building,
     BuildingChanges,
     CheapestWindow,
@@ -68,10 +68,6 @@ from energy_contracts.client.models import (
     UserChanges,
 )
 
-if TYPE_CHECKING:
-    from energy_contracts.client._async import AsyncEnergyContractsClient
-    from energy_contracts.client._sync import EnergyContractsClient
-
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -93,16 +89,16 @@ class operation(Generic[P, T]):
     @overload
     def __get__(self, client: None, owner: type[Any]) -> Self: ...
     @overload
-    def __get__(self, client: EnergyContractsClient, owner: type[Any]) -> Callable[P, T]: ...
+    def __get__(self, client: SyncApi, owner: type[Any]) -> Callable[P, T]: ...
     @overload
     def __get__(
-        self, client: AsyncEnergyContractsClient, owner: type[Any]
+        self, client: AsyncApi, owner: type[Any]
     ) -> Callable[P, Coroutine[Any, Any, T]]: ...
     def __get__(self, client: Any, owner: type[Any]) -> Any:
         if client is None:
             return self
         build = self._build
-        if client.is_async:
+        if isinstance(client, AsyncApi):
 
             @functools.wraps(build)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
@@ -128,13 +124,9 @@ class paged(Generic[P, T]):
     @overload
     def __get__(self, client: None, owner: type[Any]) -> Self: ...
     @overload
-    def __get__(
-        self, client: EnergyContractsClient, owner: type[Any]
-    ) -> Callable[P, Iterator[T]]: ...
+    def __get__(self, client: SyncApi, owner: type[Any]) -> Callable[P, Iterator[T]]: ...
     @overload
-    def __get__(
-        self, client: AsyncEnergyContractsClient, owner: type[Any]
-    ) -> Callable[P, AsyncIterator[T]]: ...
+    def __get__(self, client: AsyncApi, owner: type[Any]) -> Callable[P, AsyncIterator[T]]: ...
     def __get__(self, client: Any, owner: type[Any]) -> Any:
         if client is None:
             return self
@@ -182,7 +174,6 @@ def _batches(prices: Iterable[Price], size: int) -> Iterator[list[Price]]:
 class ApiMethods:
     """The methods both clients share; ``_core`` holds their configuration and token."""
 
-    is_async: ClassVar[bool]
     _core: ClientCore
 
     @property
@@ -615,3 +606,23 @@ def _effective_path(user_id: Id, building_id: Id | None) -> tuple[str, ...]:
 
 def _if_match(etag: str | None) -> dict[str, str]:
     return {} if etag is None else {"If-Match": etag}
+
+
+class SyncApi(ApiMethods, abc.ABC):
+    """A client that runs each flow to completion before returning (``EnergyContractsClient``)."""
+
+    @abc.abstractmethod
+    def _run(self, flow: Flow[T]) -> T: ...
+
+    @abc.abstractmethod
+    def _iterate(self, call: Call[Page[T]]) -> Iterator[T]: ...
+
+
+class AsyncApi(ApiMethods, abc.ABC):
+    """A client whose methods are awaited (``AsyncEnergyContractsClient``)."""
+
+    @abc.abstractmethod
+    async def _run(self, flow: Flow[T]) -> T: ...
+
+    @abc.abstractmethod
+    def _iterate(self, call: Call[Page[T]]) -> AsyncIterator[T]: ...

@@ -7,28 +7,21 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import ClassVar, TypeVar
+from typing import TypeVar
 
 import httpx
 
-from energy_contracts.client._api import ApiMethods
-from energy_contracts.client._core import (
-    DEFAULT_REFRESH_MARGIN,
-    Action,
-    Call,
-    ClientCore,
-    Flow,
-    Outcome,
-    RetryPolicy,
-    Send,
-    Sleep,
-)
-from energy_contracts.client.models import Page
+from energy_contracts_client._api import AsyncApi
+from energy_contracts_client._auth import DEFAULT_REFRESH_MARGIN
+from energy_contracts_client._core import Call, ClientCore, Flow
+from energy_contracts_client._retry import RetryPolicy
+from energy_contracts_client.errors import ConnectionFailedError
+from energy_contracts_client.models import Page
 
 T = TypeVar("T")
 
 
-class AsyncEnergyContractsClient(ApiMethods):
+class AsyncEnergyContractsClient(AsyncApi):
     """The same API as ``EnergyContractsClient``, with ``await`` and ``async for``::
 
         async with AsyncEnergyContractsClient(url, client_id, client_secret) as api:
@@ -39,8 +32,6 @@ class AsyncEnergyContractsClient(ApiMethods):
     ``sleep`` is awaited between retries (default ``asyncio.sleep``). Concurrent requests
     share one token; when it is due, one of them fetches the next and the others wait for it.
     """
-
-    is_async: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -66,11 +57,11 @@ class AsyncEnergyContractsClient(ApiMethods):
             retry=retry or RetryPolicy(),
             clock=clock,
             refresh_margin=refresh_margin,
+            async_send_token_request=self._send_token_request,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         self._sleep = sleep
-        self._token_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -91,33 +82,48 @@ class AsyncEnergyContractsClient(ApiMethods):
         return f"AsyncEnergyContractsClient({self._core.base_url!r})"
 
     async def _run(self, flow: Flow[T]) -> T:
-        outcome: Outcome = None
         try:
+            call = next(flow)
             while True:
-                outcome = await self._perform(flow.send(outcome))
+                call = flow.send(await self._exchange(call))
         except StopIteration as done:
             result: T = done.value
             return result
 
-    async def _perform(self, action: Action) -> Outcome:
-        if isinstance(action, Send):
-            try:
-                return await self._http.send(action.request)
-            except httpx.TransportError as error:
-                return error
-        if isinstance(action, Sleep):
-            await self._sleep(action.seconds)
-            return None
-        async with self._token_lock:  # one refresh at a time; the others use its token
-            if self._core.tokens.needs_fetch(action.stale):
-                await self._run(self._core.fetch_token())
-        return None
-
     async def _iterate(self, call: Call[Page[T]]) -> AsyncIterator[T]:
         while True:
-            page = await self._run(self._core.exchange(call))
+            page = await self._exchange(call)
             for item in page.items:
                 yield item
             if page.next_url is None:
                 return
             call = self._core.follow(call, page.next_url)
+
+    async def _exchange(self, call: Call[T]) -> T:
+        if self._core.needs_organisation(call):
+            await self._core.auth.async_token()
+        request = self._core.request(call)
+        response = await self._send(request, auth=self._core.auth, repeatable=call.safe_to_repeat)
+        return self._core.read(call, response)
+
+    async def _send_token_request(self, request: httpx.Request) -> httpx.Response:
+        # Asking again for a token does no harm: another one is all it costs.
+        return await self._send(request, auth=None, repeatable=True)
+
+    async def _send(
+        self, request: httpx.Request, *, auth: httpx.Auth | None, repeatable: bool
+    ) -> httpx.Response:
+        """The answer to ``request``, sent again for as long as the retry policy says."""
+        attempts = self._core.retry.attempts(repeatable=repeatable)
+        while True:
+            try:
+                response = await self._http.send(request, auth=auth)
+            except httpx.TransportError as error:
+                wait = attempts.after_error(error)
+                if wait is None:
+                    raise ConnectionFailedError.of(request, error) from error
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    return response
+            await self._sleep(wait)

@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import ClassVar, TypeVar
+from typing import TypeVar
 
 import httpx
 
-from energy_contracts.client._api import ApiMethods
-from energy_contracts.client._core import (
-    DEFAULT_REFRESH_MARGIN,
-    Action,
-    Call,
-    ClientCore,
-    Flow,
-    Outcome,
-    RetryPolicy,
-    Send,
-    Sleep,
-)
-from energy_contracts.client.models import Page
+from energy_contracts_client._api import SyncApi
+from energy_contracts_client._auth import DEFAULT_REFRESH_MARGIN
+from energy_contracts_client._core import Call, ClientCore, Flow
+from energy_contracts_client._retry import RetryPolicy
+from energy_contracts_client.errors import ConnectionFailedError
+from energy_contracts_client.models import Page
 
 T = TypeVar("T")
 
 
-class EnergyContractsClient(ApiMethods):
+class EnergyContractsClient(SyncApi):
     """A blocking client of the Partner API.
 
     ::
@@ -45,8 +37,6 @@ class EnergyContractsClient(ApiMethods):
     used as given (its base URL and default headers are not applied) and not closed by
     ``close()``.
     """
-
-    is_async: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -72,11 +62,11 @@ class EnergyContractsClient(ApiMethods):
             retry=retry or RetryPolicy(),
             clock=clock,
             refresh_margin=refresh_margin,
+            send_token_request=self._send_token_request,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=timeout)
         self._sleep = sleep
-        self._token_lock = threading.Lock()
 
     def close(self) -> None:
         if self._owns_http:
@@ -97,32 +87,47 @@ class EnergyContractsClient(ApiMethods):
         return f"EnergyContractsClient({self._core.base_url!r})"
 
     def _run(self, flow: Flow[T]) -> T:
-        outcome: Outcome = None
         try:
+            call = next(flow)
             while True:
-                outcome = self._perform(flow.send(outcome))
+                call = flow.send(self._exchange(call))
         except StopIteration as done:
             result: T = done.value
             return result
 
-    def _perform(self, action: Action) -> Outcome:
-        if isinstance(action, Send):
-            try:
-                return self._http.send(action.request)
-            except httpx.TransportError as error:
-                return error
-        if isinstance(action, Sleep):
-            self._sleep(action.seconds)
-            return None
-        with self._token_lock:  # one refresh at a time; the others use its token
-            if self._core.tokens.needs_fetch(action.stale):
-                self._run(self._core.fetch_token())
-        return None
-
     def _iterate(self, call: Call[Page[T]]) -> Iterator[T]:
         while True:
-            page = self._run(self._core.exchange(call))
+            page = self._exchange(call)
             yield from page.items
             if page.next_url is None:
                 return
             call = self._core.follow(call, page.next_url)
+
+    def _exchange(self, call: Call[T]) -> T:
+        if self._core.needs_organisation(call):
+            self._core.auth.sync_token()
+        request = self._core.request(call)
+        response = self._send(request, auth=self._core.auth, repeatable=call.safe_to_repeat)
+        return self._core.read(call, response)
+
+    def _send_token_request(self, request: httpx.Request) -> httpx.Response:
+        # Asking again for a token does no harm: another one is all it costs.
+        return self._send(request, auth=None, repeatable=True)
+
+    def _send(
+        self, request: httpx.Request, *, auth: httpx.Auth | None, repeatable: bool
+    ) -> httpx.Response:
+        """The answer to ``request``, sent again for as long as the retry policy says."""
+        attempts = self._core.retry.attempts(repeatable=repeatable)
+        while True:
+            try:
+                response = self._http.send(request, auth=auth)
+            except httpx.TransportError as error:
+                wait = attempts.after_error(error)
+                if wait is None:
+                    raise ConnectionFailedError.of(request, error) from error
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    return response
+            self._sleep(wait)

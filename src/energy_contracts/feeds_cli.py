@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import sys
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -44,7 +44,9 @@ from energy_contracts.feeds import (
     FeedError,
     ParsedPrices,
     PricePoint,
+    Remedy,
     end_customer_price,
+    keyword_argument,
     parse_feed,
 )
 
@@ -92,6 +94,7 @@ CONNECTION = "Service"
 
 @prices_app.command("import")
 def import_prices(
+    command: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(exists=True, dir_okay=False, readable=True, help="The file to import."),
@@ -217,7 +220,7 @@ def import_prices(
         resolve_ambiguous_by_order=resolve_ambiguous_by_order,
         currency=currency,
     )
-    parsed = _parse(file, feed_format, options)
+    parsed = _parse(command, file, feed_format, options)
     construction = _Construction(charges, tax)
     if not parsed.prices:
         _fail(f"{file}: the file holds no prices; nothing to import")
@@ -293,30 +296,26 @@ def _parser_options(feed_format: FeedFormatOption, **given: Any) -> dict[str, An
     return options
 
 
-def _parse(file: Path, feed_format: FeedFormatOption, options: dict[str, Any]) -> ParsedPrices:
+def _parse(
+    command: typer.Context, file: Path, feed_format: FeedFormatOption, options: dict[str, Any]
+) -> ParsedPrices:
     try:
         with file.open("rb") as handle:  # the parsers read it as a stream of lines or chunks
             return parse_feed(feed_format.value, handle, **options)
     except FeedError as error:
-        _fail(f"{file}: {error.location}: {_as_flags(error.message)}")
+        _fail(f"{file}: {error.location}: {error.describe(_flags_of(command))}")
     except OSError as error:
         _fail(f"{file}: {error.strerror or error}")
 
 
-# The parsers speak of their keyword arguments; on the command line those are flags.
-_FLAG_WORDING = {
-    "pass timezone=": "pass --timezone",
-    "set resolve_ambiguous_by_order": "pass --resolve-ambiguous-by-order",
-    "pass resolution=": "pass --resolution",
-    "set decimal_comma": "pass --decimal-comma",
-    "but decimal_comma is set": "but --decimal-comma is given",
-}
+def _flags_of(command: typer.Context) -> Callable[[Remedy], str]:
+    """Spells a parser option as the command's own flag (they share their names)."""
+    flags = {parameter.name: parameter.opts[0] for parameter in command.command.params}
 
+    def spell(remedy: Remedy) -> str:
+        return flags.get(remedy.option) or keyword_argument(remedy)
 
-def _as_flags(message: str) -> str:
-    for python, flag in _FLAG_WORDING.items():
-        message = message.replace(python, flag)
-    return message
+    return spell
 
 
 @dataclass(frozen=True, slots=True)

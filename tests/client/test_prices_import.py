@@ -439,8 +439,9 @@ def test_the_first_start_prints_what_the_import_needs_and_a_restart_says_where_i
     finally:
         second.stop()
     output = second.output()
+    events = [json.loads(line)["event"] for line in output.splitlines()]  # all JSON log lines
 
-    assert [line for line in output.splitlines() if "client create" in line] == [
+    assert [event for event in events if "client create" in event] == [
         "Client secrets are shown once, when the client is made (the demo client's on the first "
         f"start). New credentials: energy-contracts client create --org {org_id}"
     ]

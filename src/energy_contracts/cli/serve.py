@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
+import structlog
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +32,8 @@ from energy_contracts.observability import configure_logging
 from energy_contracts.orgs import service as orgs
 from energy_contracts.orgs.models import Organisation
 from energy_contracts.settings import ConfigurationError, Settings
+
+log = structlog.get_logger(__name__)
 
 
 def migrate() -> None:
@@ -129,15 +132,17 @@ def _introduce_credentials(settings: Settings, base_url: str) -> None:
         return await clients.create_client(session, org_id=organisation.id, name="demo")
 
     found = database.in_transaction(demo_client_or_first_organisation, settings=settings)
+    # The banner is plain lines to copy into a shell; the one-line reminders are log lines,
+    # so that a server whose logs are JSON writes nothing else.
     if isinstance(found, clients.NewClient):
         _print_demo_banner(found, base_url)
     elif found is not None:
-        err.print(
+        log.info(
             "Client secrets are shown once, when the client is made (the demo client's on the "
             f"first start). New credentials: energy-contracts client create --org {found.id}"
         )
     else:
-        err.print(
+        log.info(
             "No organisation yet: energy-contracts org create --name NAME --currency EUR, "
             "then energy-contracts client create --org ORG_ID"
         )

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
 
 ENV_PREFIX = "ENERGY_CONTRACTS_"
 DEFAULT_DATA_DIR = Path("var")
@@ -116,6 +117,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The embedded database's file; None for PostgreSQL and an in-memory SQLite."""
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.database_url).database
+        if not database or database == ":memory:":
+            return None
+        return Path(database)
 
     @cached_property
     def signing_key_path(self) -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from energy_contracts.db import migrate
 from energy_contracts.db.engine import create_engine
@@ -47,6 +47,14 @@ async def _schema_differences(settings: Settings) -> list[object]:
         await engine.dispose()
 
 
+async def _revision(settings: Settings) -> migrate.SchemaRevision:
+    engine = create_engine(settings)
+    try:
+        return await migrate.schema_revision(engine)
+    finally:
+        await engine.dispose()
+
+
 async def test_upgrade_empty_database_to_head_and_back(
     backend: str, tmp_path: Path, signing_key_file: Path
 ) -> None:
@@ -59,13 +67,43 @@ async def test_upgrade_empty_database_to_head_and_back(
     try:
         settings = make_settings(url, signing_key_file)
         assert await _tables(settings) == set()
+        empty = await _revision(settings)
+        assert (empty.current, empty.is_current, empty.is_newer) == (frozenset(), False, False)
+        assert await _tables(settings) == set()  # reading the revision created nothing
         await migrate.upgrade(settings)
         assert await _tables(settings) == TABLES
         assert await _schema_differences(settings) == []
+        head = await _revision(settings)
+        assert (head.current, head.is_current, head.is_newer) == (head.heads, True, False)
+        await migrate.downgrade(settings, "-1")
+        behind = await _revision(settings)
+        assert (behind.is_current, behind.is_newer) == (False, False)
+        assert len(behind.current) == 1
+        assert behind.current < behind.known
         await migrate.downgrade(settings)
         assert await _tables(settings) == {"alembic_version"}
+        assert (await _revision(settings)).current == frozenset()
         await migrate.upgrade(settings)
         assert await _tables(settings) == TABLES
     finally:
         if server is not None:
             server.drop_database(url)
+
+
+async def test_a_revision_this_program_does_not_know_is_newer(
+    tmp_path: Path, signing_key_file: Path
+) -> None:
+    settings = make_settings(sqlite_url(tmp_path), signing_key_file)
+    await migrate.upgrade(settings)
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE alembic_version SET version_num = 'fffffffffff0'")
+            )
+        revision = await migrate.schema_revision(engine)
+    finally:
+        await engine.dispose()
+
+    assert revision.current == frozenset({"fffffffffff0"})
+    assert (revision.is_current, revision.is_newer) == (False, True)

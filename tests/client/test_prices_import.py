@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -70,7 +71,7 @@ class Service:
         return EnergyContractsClient(self.url, self.client_id, self.client_secret)
 
     def import_prices(
-        self, file: Path, *args: str, credentials: bool = True
+        self, feed_format: str, file: Path, *args: str, credentials: bool = True
     ) -> subprocess.CompletedProcess[str]:
         extra = (
             {
@@ -81,7 +82,7 @@ class Service:
             if credentials
             else {}
         )
-        return self.cli("prices", "import", str(file), *args, **extra)
+        return self.cli("prices", "import", feed_format, str(file), *args, **extra)
 
 
 @pytest.fixture(scope="module")
@@ -181,9 +182,8 @@ def test_entsoe_day_ahead_quarter_hours(service: Service) -> None:
     file = FIXTURES / "entsoe_a44_pt15m_a03.xml"
 
     result = summary(
-        service.import_prices(file, "--format", "entsoe", *target_args(target), "--batch-size",
-                              "3", "--json")
-    )  # fmt: skip
+        service.import_prices("entsoe", file, *target_args(target), "--batch-size", "3", "--json")
+    )
 
     assert stored_prices(service, target) == ENTSOE_PT15M_A03
     assert result == {
@@ -199,8 +199,7 @@ def test_entsoe_day_ahead_quarter_hours(service: Service) -> None:
         "unchanged": 0,
     }
 
-    again = summary(service.import_prices(file, "--format", "entsoe", *target_args(target),
-                                          "--json"))  # fmt: skip
+    again = summary(service.import_prices("entsoe", file, *target_args(target), "--json"))
     assert (again["received"], again["inserted"], again["updated"], again["unchanged"]) == (
         8, 0, 0, 8,
     )  # fmt: skip
@@ -210,7 +209,7 @@ def test_awattar_as_end_customer_prices(service: Service) -> None:
     target = make_contract(service, energy_price_includes_external_components=True)
 
     result = service.import_prices(
-        FIXTURES / "awattar_marketdata.json", "--format", "awattar", *target_args(target),
+        "awattar", FIXTURES / "awattar_marketdata.json", *target_args(target),
         "--charges", "0.12", "--tax", "0.20",
     )  # fmt: skip
 
@@ -232,7 +231,7 @@ def test_csv_local_times_over_a_25_hour_day(service: Service) -> None:
 
     result = summary(
         service.import_prices(
-            FIXTURES / "vienna_2024-10-27_25h_mwh.csv", "--format", "csv", *target_args(target),
+            "csv", FIXTURES / "vienna_2024-10-27_25h_mwh.csv", *target_args(target),
             "--timestamp-column", "Zeit", "--price-column", "Preis (EUR/MWh)", "--unit", "mwh",
             "--delimiter", ";", "--decimal-comma", "--timezone", "Europe/Vienna",
             "--resolve-ambiguous-by-order", "--json",
@@ -281,7 +280,7 @@ def test_a_dry_run_sends_nothing(service: Service) -> None:
     # No credentials and a URL where nothing listens: a dry run must not need either.
     result = summary(
         service.import_prices(
-            FIXTURES / "entsoe_a44_pt15m_a03.xml", "--format", "entsoe", *target_args(target),
+            "entsoe", FIXTURES / "entsoe_a44_pt15m_a03.xml", *target_args(target),
             "--dry-run", "--json", "--api-url", "http://127.0.0.1:9", credentials=False,
         )
     )  # fmt: skip
@@ -315,7 +314,7 @@ def test_a_currency_other_than_the_contracts_stops_before_sending(
         .replace("<currency_Unit.name>EUR<", "<currency_Unit.name>GBP<")
     )
 
-    result = service.import_prices(in_gbp, "--format", "entsoe", *target_args(target))
+    result = service.import_prices("entsoe", in_gbp, *target_args(target))
 
     assert result.returncode == 1
     assert "the file's prices are in GBP" in result.stderr
@@ -331,7 +330,7 @@ def test_quarter_hours_into_an_hourly_contract_are_refused(service: Service) -> 
     target = make_contract(service)  # price_interval_minutes defaults to 60
 
     result = service.import_prices(
-        FIXTURES / "entsoe_a44_pt15m_a03.xml", "--format", "entsoe", *target_args(target)
+        "entsoe", FIXTURES / "entsoe_a44_pt15m_a03.xml", *target_args(target)
     )
 
     assert result.returncode == 1
@@ -354,7 +353,7 @@ def test_a_refused_batch_names_the_field_and_what_was_stored(
     )
 
     result = service.import_prices(
-        file, "--format", "csv", "--unit", "kwh", *target_args(target), "--batch-size", "2"
+        "csv", file, "--unit", "kwh", *target_args(target), "--batch-size", "2"
     )
 
     assert result.returncode == 1
@@ -371,12 +370,83 @@ def test_missing_credentials_are_a_usage_error(service: Service) -> None:
     target = make_contract(service)
 
     result = service.import_prices(
-        FIXTURES / "awattar_marketdata.json", "--format", "awattar", *target_args(target),
-        credentials=False,
-    )  # fmt: skip
+        "awattar", FIXTURES / "awattar_marketdata.json", *target_args(target), credentials=False
+    )
 
     assert result.returncode == 2
     assert "ENERGY_CONTRACTS_CLIENT_ID" in result.stderr
+
+
+# --- the first start's banner ---------------------------------------------------------------
+
+EXPORT_LINE = re.compile(r"^  export (ENERGY_CONTRACTS_[A-Z_]+)=(\S+)$", re.MULTILINE)
+
+
+def test_the_first_start_prints_what_the_import_needs_and_a_restart_says_where_it_was(
+    tmp_path: Path,
+) -> None:
+    key_file = tmp_path / "signing-key.pem"
+    key_file.write_bytes(new_private_key_pem())
+    database_url = sqlite_url(tmp_path)
+
+    first = ServerProcess(database_url=database_url, key_file=key_file, log_file=tmp_path / "1.log")
+    try:
+        asyncio.run(first.wait_until_ready())
+        exports = EXPORT_LINE.findall(first.output())
+        values = dict(exports)
+        with EnergyContractsClient(
+            values["ENERGY_CONTRACTS_API_URL"],
+            values["ENERGY_CONTRACTS_CLIENT_ID"],
+            values["ENERGY_CONTRACTS_CLIENT_SECRET"],
+        ) as api:
+            org_id = api.get_organisation().id
+            user = api.create_user(NewUser(email="first-hour@example.com"))
+            contract = api.create_contract(
+                user.id,
+                NewContract(energy_contract_type="spot_hourly", currency_energy_price="EUR"),
+            )
+        # The lines as they were printed, in a shell that has nothing else set.
+        shell = "\n".join(f"export {name}={value}" for name, value in exports)
+        command = [sys.executable, "-m", "energy_contracts", "prices", "import", "awattar"]
+        command += [str(FIXTURES / "awattar_marketdata.json"), "--user", str(user.id)]
+        command += ["--contract", str(contract.id), "--json"]
+        imported = subprocess.run(
+            ["bash", "-c", f'{shell}\nexec "$@"', "bash", *command],
+            capture_output=True,
+            text=True,
+            env={
+                name: value for name, value in first.env.items() if "ENERGY_CONTRACTS" not in name
+            },
+            timeout=120,
+        )
+    finally:
+        first.stop()
+
+    assert [name for name, _ in exports] == [
+        "ENERGY_CONTRACTS_API_URL",
+        "ENERGY_CONTRACTS_CLIENT_ID",
+        "ENERGY_CONTRACTS_CLIENT_SECRET",
+    ]
+    assert values["ENERGY_CONTRACTS_API_URL"] == first.base_url
+    assert f"curl -s -u {values['ENERGY_CONTRACTS_CLIENT_ID']}:" in first.output()
+    assert summary(imported)["inserted"] == 4
+
+    second = ServerProcess(
+        database_url=database_url, key_file=key_file, log_file=tmp_path / "2.log"
+    )
+    try:
+        asyncio.run(second.wait_until_ready())
+    finally:
+        second.stop()
+    output = second.output()
+    events = [json.loads(line)["event"] for line in output.splitlines()]  # all JSON log lines
+
+    assert [event for event in events if "client create" in event] == [
+        "Client secrets are shown once, when the client is made (the demo client's on the first "
+        f"start). New credentials: energy-contracts client create --org {org_id}"
+    ]
+    assert values["ENERGY_CONTRACTS_CLIENT_SECRET"] not in output
+    assert "export " not in output
 
 
 # --- the sync client against the running service --------------------------------------------

@@ -8,9 +8,16 @@ or raises :class:`FeedError` naming the place in the source that is wrong.
 from energy_contracts.feeds.awattar import parse_awattar
 from energy_contracts.feeds.csv_prices import CsvUnit, parse_csv
 from energy_contracts.feeds.dispatch import FeedFormat, parse_feed
-from energy_contracts.feeds.end_customer import end_customer_price, end_customer_prices
+from energy_contracts.feeds.end_customer import check_tax, end_customer_price, end_customer_prices
 from energy_contracts.feeds.entsoe import parse_entsoe
-from energy_contracts.feeds.model import FeedError, FeedSource, ParsedPrices, PricePoint
+from energy_contracts.feeds.model import (
+    FeedError,
+    FeedSource,
+    ParsedPrices,
+    PricePoint,
+    Remedy,
+    keyword_argument,
+)
 
 __all__ = [
     "CsvUnit",
@@ -19,8 +26,11 @@ __all__ = [
     "FeedSource",
     "ParsedPrices",
     "PricePoint",
+    "Remedy",
+    "check_tax",
     "end_customer_price",
     "end_customer_prices",
+    "keyword_argument",
     "parse_awattar",
     "parse_csv",
     "parse_entsoe",

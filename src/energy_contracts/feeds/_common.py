@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from energy_contracts.feeds.model import FeedError, FeedSource, ParsedPrices, PricePoint
+from energy_contracts.feeds.model import FeedError, FeedSource, ParsedPrices, PricePoint, Remedy
 
 SUPPORTED_INTERVAL_MINUTES = (15, 30, 60)
 
@@ -66,12 +66,12 @@ class Slot:
     location: str
 
 
-def merge_slots(slots: list[Slot], *, overlap_hint: str = "") -> ParsedPrices:
+def merge_slots(slots: list[Slot], *, overlap_remedy: Remedy | None = None) -> ParsedPrices:
     """Sorted, de-duplicated prices from slots that may repeat but must not contradict.
 
     An identical slot (same interval, same price) given twice is kept once. Two slots for the same
     interval with different prices, or intervals that overlap without being equal, are an error;
-    ``overlap_hint`` is added to the message of the latter. The currency is left to the caller.
+    ``overlap_remedy`` is offered with the latter. The currency is left to the caller.
     """
     slots.sort(key=lambda slot: (slot.start, slot.end))
     kept: list[Slot] = []
@@ -81,7 +81,9 @@ def merge_slots(slots: list[Slot], *, overlap_hint: str = "") -> ParsedPrices:
             if (slot.start, slot.end, slot.price) == (previous.start, previous.end, previous.price):
                 continue
             if slot.start < previous.end:
-                raise FeedError(_overlap_message(previous, slot, overlap_hint), slot.location)
+                if (slot.start, slot.end) == (previous.start, previous.end):
+                    raise FeedError(_conflict_message(previous, slot), slot.location)
+                raise FeedError(_overlap_message(previous, slot), slot.location, overlap_remedy)
         kept.append(slot)
     durations = {slot.end - slot.start for slot in kept}
     interval_minutes = None
@@ -94,14 +96,16 @@ def merge_slots(slots: list[Slot], *, overlap_hint: str = "") -> ParsedPrices:
     )
 
 
-def _overlap_message(previous: Slot, slot: Slot, hint: str) -> str:
-    if (slot.start, slot.end) == (previous.start, previous.end):
-        return (
-            f"conflicting prices for {isoformat_utc(slot.start)}: {slot.price} here and "
-            f"{previous.price} at {previous.location}"
-        )
+def _conflict_message(previous: Slot, slot: Slot) -> str:
+    return (
+        f"conflicting prices for {isoformat_utc(slot.start)}: {slot.price} here and "
+        f"{previous.price} at {previous.location}"
+    )
+
+
+def _overlap_message(previous: Slot, slot: Slot) -> str:
     return (
         f"[{isoformat_utc(slot.start)}, {isoformat_utc(slot.end)}) overlaps "
         f"[{isoformat_utc(previous.start)}, {isoformat_utc(previous.end)}) "
-        f"at {previous.location}{hint}"
+        f"at {previous.location}"
     )

@@ -1,15 +1,21 @@
-"""A small, safe XML reader: elements by local name, no DTDs, no entities.
+"""A small XML reader for price documents: elements by local name, read through defusedxml.
 
-The standard library's ElementTree would expand entities declared in a document type definition;
-a price document never needs one, so a DOCTYPE is refused outright (which rules out entity
-expansion and external fetches). Namespaces are dropped: elements are matched by local name, so
-every version of a schema namespace reads the same.
+Price documents come from outside (a platform's download, a partner's upload), so they are
+parsed by defusedxml's expat reader with document type declarations forbidden: no entity is
+ever expanded (no "billion laughs") and no external entity or DTD is ever fetched. A price
+document never needs one. Namespaces are dropped: elements are matched by local name, so every
+version of a schema namespace reads the same.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from xml.parsers import expat
+from xml.sax import SAXParseException
+from xml.sax.handler import ContentHandler, feature_namespaces
+from xml.sax.xmlreader import AttributesNSImpl, Locator
+
+from defusedxml import DefusedXmlException, DTDForbidden
+from defusedxml.expatreader import DefusedExpatParser
 
 from energy_contracts.feeds._common import iter_chunks
 from energy_contracts.feeds.model import FeedError, FeedSource
@@ -36,50 +42,60 @@ class XmlElement:
         return [child for child in self.children if child.name == name]
 
 
-class _ForbiddenConstructError(Exception):
-    """A DOCTYPE or entity declaration: refused, so no entity expansion can happen."""
+class _TreeBuilder(ContentHandler):
+    """Collects the elements (with the line each starts on) and their text."""
+
+    def __init__(self, locator: Locator) -> None:
+        super().__init__()
+        # The parser itself: fed incrementally, it never calls setDocumentLocator.
+        self._where = locator
+        self.roots: list[XmlElement] = []
+        self._stack: list[XmlElement] = []
+
+    def startElementNS(
+        self, name: tuple[str | None, str], _qname: str | None, _attributes: AttributesNSImpl
+    ) -> None:
+        element = XmlElement(name[1], self._where.getLineNumber() or 0)
+        if self._stack:
+            self._stack[-1].children.append(element)
+        else:
+            self.roots.append(element)
+        self._stack.append(element)
+
+    def endElementNS(self, _name: tuple[str | None, str], _qname: str | None) -> None:
+        self._stack.pop()
+
+    def characters(self, content: str) -> None:
+        if self._stack:
+            self._stack[-1]._text.append(content)
 
 
 def parse_xml(source: FeedSource) -> XmlElement:
-    """The document's root element; FeedError (with line and column) when it is not XML."""
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.buffer_text = True
-    stack: list[XmlElement] = []
-    roots: list[XmlElement] = []
-
-    def start(name: str, _attributes: dict[str, str]) -> None:
-        element = XmlElement(name.rpartition("}")[2], parser.CurrentLineNumber)
-        if stack:
-            stack[-1].children.append(element)
-        else:
-            roots.append(element)
-        stack.append(element)
-
-    def end(_name: str) -> None:
-        stack.pop()
-
-    def text(data: str) -> None:
-        if stack:
-            stack[-1]._text.append(data)
-
-    def forbid_doctype(*_args: object) -> None:
-        raise _ForbiddenConstructError("a DOCTYPE declaration is not allowed")
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    parser.StartDoctypeDeclHandler = forbid_doctype
-    parser.EntityDeclHandler = forbid_doctype
-
+    """The document's root element; FeedError (with line and column) when it is not XML, or
+    when it declares a document type (which is how entities would come in)."""
+    parser = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    builder = _TreeBuilder(locator=parser)
+    parser.setFeature(feature_namespaces, True)
+    parser.setContentHandler(builder)
     try:
         for chunk in iter_chunks(source, "XML"):
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-    except expat.ExpatError as error:
+            parser.feed(chunk)
+        parser.close()
+    except SAXParseException as error:
         raise FeedError(
-            f"invalid XML: {expat.ErrorString(error.code)}",
-            f"line {error.lineno}, column {error.offset + 1}",
+            f"invalid XML: {error.getMessage()}",
+            f"line {error.getLineNumber()}, column {(error.getColumnNumber() or 0) + 1}",
         ) from None
-    except _ForbiddenConstructError as error:
-        raise FeedError(f"invalid XML: {error}", f"line {parser.CurrentLineNumber}") from None
-    return roots[0]
+    except DefusedXmlException as error:
+        refused = (
+            "a DOCTYPE declaration"
+            if isinstance(error, DTDForbidden)
+            else "an entity declaration or external reference"
+        )
+        raise FeedError(
+            f"invalid XML: {refused} is not allowed (entities are never expanded or fetched)",
+            f"line {parser.getLineNumber()}",
+        ) from None
+    if not builder.roots:  # a source that yielded no chunk at all
+        raise FeedError("invalid XML: no element found", "line 1, column 1")
+    return builder.roots[0]

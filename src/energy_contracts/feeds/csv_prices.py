@@ -35,7 +35,13 @@ from energy_contracts.feeds._common import (
     parse_number,
     scale_by_power_of_ten,
 )
-from energy_contracts.feeds.model import FeedError, FeedSource, ParsedPrices, PricePoint
+from energy_contracts.feeds.model import (
+    FeedError,
+    FeedSource,
+    ParsedPrices,
+    PricePoint,
+    Remedy,
+)
 
 CsvUnit = Literal["kwh", "mwh", "ct_kwh"]
 
@@ -168,15 +174,15 @@ def _price(text: str, line: int, column: str, decimal_comma: bool) -> Decimal:
     if decimal_comma:
         if "." in text:
             raise FeedError(
-                f"{text!r} contains '.', but decimal_comma is set (thousands separators are not "
-                "supported)",
+                f"{text!r} contains '.', but numbers are read with a decimal comma (thousands "
+                "separators are not supported)",
                 location,
             )
         number_text = text.replace(",", ".")
     price = parse_number(number_text)
     if price is None:
-        hint = " (set decimal_comma for numbers such as 0,25)" if "," in text else ""
-        raise FeedError(f"{text!r} is not a number{hint}", location)
+        remedy = Remedy("decimal_comma", "for numbers such as 0,25", switch=True)
+        raise FeedError(f"{text!r} is not a number", location, remedy if "," in text else None)
     return price
 
 
@@ -213,7 +219,9 @@ class _LocalTimeResolver:
             return parsed.astimezone(UTC)
         if self.zone is None:
             raise FeedError(
-                f"{text!r} has no UTC offset; pass timezone= to read it as local time", location
+                f"{text!r} has no UTC offset",
+                location,
+                Remedy("timezone", "to read it as local time"),
             )
         instant = self._local_to_utc(parsed, line)
         self._track_order(instant, line)
@@ -247,9 +255,9 @@ class _LocalTimeResolver:
         if not self.resolve_ambiguous_by_order:
             raise FeedError(
                 f"local time {wall.isoformat()} is ambiguous in {self.zone.key} (it occurs twice "
-                "when clocks fall back); give the timestamp a UTC offset, or set "
-                "resolve_ambiguous_by_order",
+                "when clocks fall back) and has no UTC offset to tell which",
                 location,
+                Remedy("resolve_ambiguous_by_order", "to resolve it by file order", switch=True),
             )
         # By file order: the earlier instant, unless the row before already lies at or after it
         # (the clock has fallen back since), in which case the later instant.

@@ -28,9 +28,7 @@ def end_customer_price(
     """
     _check(spot, "spot")
     _check(charges, "charges")
-    _check(tax, "tax")
-    if tax < 0:
-        raise FeedError(f"tax {tax} is negative; give it as a fraction such as 0.20", "tax")
+    check_tax(tax)
     return _EXACT.multiply(_EXACT.add(spot, charges), _EXACT.add(Decimal(1), tax))
 
 
@@ -46,6 +44,13 @@ def end_customer_prices(
         ],
         interval_minutes=spot_prices.interval_minutes,
     )
+
+
+def check_tax(tax: Decimal) -> None:
+    """FeedError unless ``tax`` is a rate :func:`end_customer_price` takes: finite, not negative."""
+    _check(tax, "tax")
+    if tax < 0:
+        raise FeedError(f"tax {tax} is negative; give it as a fraction such as 0.20", "tax")
 
 
 def _check(value: Decimal, name: str) -> None:

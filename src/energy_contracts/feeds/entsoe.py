@@ -27,7 +27,7 @@ from energy_contracts.feeds._common import (
     scale_by_power_of_ten,
 )
 from energy_contracts.feeds._xml import XmlElement, parse_xml
-from energy_contracts.feeds.model import FeedError, FeedSource, ParsedPrices
+from energy_contracts.feeds.model import FeedError, FeedSource, ParsedPrices, Remedy
 
 ROOT_ELEMENT = "Publication_MarketDocument"
 DAY_AHEAD_PRICES_DOCUMENT_TYPE = "A44"
@@ -93,8 +93,8 @@ def parse_entsoe(
             )
             slots.extend(period_slots)
 
-    hint = "" if resolution is not None else " (pass resolution= to read one resolution only)"
-    merged = merge_slots(slots, overlap_hint=hint)
+    remedy = None if resolution is not None else Remedy("resolution", "to read one resolution only")
+    merged = merge_slots(slots, overlap_remedy=remedy)
     return ParsedPrices(
         currency=currency, prices=merged.prices, interval_minutes=merged.interval_minutes
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from energy_contracts.feeds import CsvUnit, FeedError, PricePoint, parse_csv
+from energy_contracts.feeds import CsvUnit, FeedError, PricePoint, Remedy, parse_csv
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -135,7 +135,11 @@ def test_ambiguous_half_past_two_is_refused_by_default() -> None:
     assert raised.value.location == "line 3"
     assert raised.value.message == (
         "local time 2024-10-27T02:30:00 is ambiguous in Europe/Vienna (it occurs twice when "
-        "clocks fall back); give the timestamp a UTC offset, or set resolve_ambiguous_by_order"
+        "clocks fall back) and has no UTC offset to tell which; "
+        "pass resolve_ambiguous_by_order=True to resolve it by file order"
+    )
+    assert raised.value.remedy == Remedy(
+        "resolve_ambiguous_by_order", "to resolve it by file order", switch=True
     )
 
 
@@ -259,15 +263,15 @@ def test_missing_column_is_named() -> None:
             "timestamp;price\n2024-01-15T00:00:00Z;0,25\n",
             {"delimiter": ";"},
             "line 2, column 'price'",
-            "'0,25' is not a number (set decimal_comma for numbers such as 0,25)",
+            "'0,25' is not a number; pass decimal_comma=True for numbers such as 0,25",
             id="decimal-comma-not-set",
         ),
         pytest.param(
             "timestamp;price\n2024-01-15T00:00:00Z;1.000,25\n",
             {"delimiter": ";", "decimal_comma": True},
             "line 2, column 'price'",
-            "'1.000,25' contains '.', but decimal_comma is set (thousands separators are not "
-            "supported)",
+            "'1.000,25' contains '.', but numbers are read with a decimal comma (thousands "
+            "separators are not supported)",
             id="thousands-separator",
         ),
         pytest.param(

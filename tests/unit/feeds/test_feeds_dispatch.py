@@ -9,6 +9,7 @@ import pytest
 
 from energy_contracts.feeds import (
     FeedError,
+    Remedy,
     parse_awattar,
     parse_csv,
     parse_entsoe,
@@ -65,12 +66,29 @@ def test_missing_required_option_is_named() -> None:
 
 
 def test_feed_error_survives_pickling() -> None:
-    error = FeedError("position 25 is outside 1..24", "TimeSeries[1]/Period[1]/Point[5]")
+    error = FeedError(
+        "'2024-01-15 01:00' has no UTC offset", "line 2", Remedy("timezone", "to read it as local")
+    )
 
     restored = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes
 
-    assert (restored.message, restored.location, str(restored)) == (
+    assert (restored.message, restored.location, restored.remedy, str(restored)) == (
         error.message,
         error.location,
-        "TimeSeries[1]/Period[1]/Point[5]: position 25 is outside 1..24",
+        error.remedy,
+        "line 2: '2024-01-15 01:00' has no UTC offset; pass timezone= to read it as local",
     )
+
+
+def test_a_remedy_is_spelled_by_the_caller() -> None:
+    switch = FeedError(
+        "'0,25' is not a number", "line 2", Remedy("decimal_comma", "for 0,25", True)
+    )
+    plain = FeedError("empty price", "line 3")
+
+    def flag(remedy: Remedy) -> str:
+        return "--" + remedy.option.replace("_", "-")
+
+    assert switch.message == "'0,25' is not a number; pass decimal_comma=True for 0,25"
+    assert switch.describe(flag) == "'0,25' is not a number; pass --decimal-comma for 0,25"
+    assert plain.describe(flag) == plain.message == "empty price"

@@ -423,17 +423,59 @@ def test_acknowledgement_document_reports_its_reason() -> None:
     )
 
 
-def test_document_type_definitions_are_refused() -> None:
-    xml = (
-        '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n'
-        "<Publication_MarketDocument>&lol;</Publication_MarketDocument>"
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE Publication_MarketDocument [
+  <!ENTITY lol "lol">
+  <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+  <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+  <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+  <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+  <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+  <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+  <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<Publication_MarketDocument><type>&lol9;</type></Publication_MarketDocument>
+"""
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE Publication_MarketDocument [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<Publication_MarketDocument><type>&secret;</type></Publication_MarketDocument>
+"""
+EXTERNAL_DTD = """<?xml version="1.0"?>
+<!DOCTYPE Publication_MarketDocument SYSTEM "http://127.0.0.1:9/a44.dtd">
+<Publication_MarketDocument><type>A44</type></Publication_MarketDocument>
+"""
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        pytest.param(BILLION_LAUGHS, id="billion-laughs"),
+        pytest.param(EXTERNAL_ENTITY, id="external-entity"),
+        pytest.param(EXTERNAL_DTD, id="external-dtd"),
+        pytest.param(EXTERNAL_ENTITY.encode(), id="external-entity-bytes"),
+        pytest.param(BILLION_LAUGHS.splitlines(keepends=True), id="billion-laughs-lines"),
+    ],
+)
+def test_document_type_declarations_are_refused_before_any_entity(xml: str) -> None:
+    with pytest.raises(FeedError) as raised:
+        parse_entsoe(xml)
+
+    assert raised.value.message == (
+        "invalid XML: a DOCTYPE declaration is not allowed (entities are never expanded or fetched)"
     )
+    assert raised.value.location == "line 2"
+
+
+def test_an_undeclared_entity_is_invalid_xml() -> None:
+    xml = "<Publication_MarketDocument>&lol;</Publication_MarketDocument>"
 
     with pytest.raises(FeedError) as raised:
         parse_entsoe(xml)
 
-    assert raised.value.message == "invalid XML: a DOCTYPE declaration is not allowed"
-    assert raised.value.location == "line 2"
+    assert raised.value.message == "invalid XML: undefined entity"
+    assert raised.value.location == "line 1, column 29"
 
 
 def test_a_period_expanding_beyond_max_slots_is_refused() -> None:
@@ -450,9 +492,10 @@ def test_a_period_expanding_beyond_max_slots_is_refused() -> None:
     assert "max_slots" in raised.value.message
 
 
-def test_empty_input_is_invalid_xml() -> None:
+@pytest.mark.parametrize("source", [b"", "", []], ids=["bytes", "text", "no-chunks"])
+def test_empty_input_is_invalid_xml(source: bytes | str | list[bytes]) -> None:
     with pytest.raises(FeedError) as raised:
-        parse_entsoe(b"")
+        parse_entsoe(source)
 
     assert raised.value.message == "invalid XML: no element found"
     assert raised.value.location == "line 1, column 1"

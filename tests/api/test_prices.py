@@ -448,7 +448,8 @@ async def test_paging_reaches_the_first_and_the_last_instant_there_is(
     tenant: Tenant, user: dict[str, Any]
 ) -> None:
     contract = await new_contract(tenant, user, energy_contract_type="yearly")
-    ends = ["0001-01-01T00:00:00Z", "2024-01-15T00:00:00Z", "9999-12-31T23:59:59.999999Z"]
+    # The first and the last instant the API accepts (SPEC §1: [1900, 2200)).
+    ends = ["1900-01-01T00:00:00Z", "2024-01-15T00:00:00Z", "2199-12-31T23:59:59.999999Z"]
     exact(await contract.put_prices([{"price": 0.1, "timestamp": ts} for ts in ends]))
     seen: list[str] = []
     url: str | None = f"{tenant.base}/{contract.prices_path}?limit=1"

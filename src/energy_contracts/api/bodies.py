@@ -5,8 +5,13 @@ a partial update default to ``msgspec.UNSET``, so "absent" and "null" differ). A
 declares ``data: UserCreate`` and receives a decoded ``UserCreate``: ``StrictBodies`` (a
 Litestar serialization plugin) decodes every such body with msgspec in strict mode — a string
 is never taken for a number — and documents it with the same type's schema. A body that does
-not fit is a 422 naming each field (``api.explain``), one that is not JSON a 400, and a number
-written ``NaN`` or ``Infinity`` a 422 naming the field that holds it.
+not fit is a 422 naming each field (``api.explain``), one that is not JSON (or not UTF-8, or
+nested deeper than ``MAX_DEPTH``) a 400, and a number written ``NaN`` or ``Infinity`` a 422
+naming the field that holds it.
+
+What msgspec lets through, SPEC §1 refuses, with a 422 naming the place: a key twice in one
+object (msgspec keeps the last) and a string holding NUL (``\u0000``). Both are looked for
+after a successful decode, cheaply: see ``_check_keys_once`` and ``_check_no_nul``.
 """
 
 from __future__ import annotations
@@ -23,9 +28,15 @@ from litestar.openapi.spec import Reference, Schema
 from litestar.params import BodyKwarg
 from litestar.plugins import SerializationPlugin
 from litestar.typing import FieldDefinition
+from msgspec import inspect as mi
 
 from energy_contracts.api.explain import explain, field_path, whole_numbers_as_integers
-from energy_contracts.errors import FieldError, MalformedJson, Unprocessable
+from energy_contracts.errors import BadRequest, FieldError, MalformedJson, Unprocessable
+
+MAX_DEPTH = 64
+# Bodies up to this size are checked for repeated keys by a full parse (well under a
+# millisecond); larger ones (year-long price lists, load profiles) by counting keys.
+_PARSED_CHECK_BYTES = 256 * 1024
 
 T = TypeVar("T")
 
@@ -48,31 +59,195 @@ _exact = msgspec.json.Encoder(decimal_format="number")
 
 def decode_body(body: bytes, type_: type[T]) -> T:
     """``body`` as a ``type_``; a 422 naming each field that does not fit, or a 400."""
+    decoder: msgspec.json.Decoder[T] = _decoder(type_)  # type: ignore[arg-type]
     try:
-        decoder: msgspec.json.Decoder[T] = _decoder(type_)  # type: ignore[arg-type]
         result: T = decoder.decode(body)
-        return result
     except msgspec.ValidationError:
-        # msgspec checks types while it parses: a truncated body may fail on a type first.
-        try:
-            document = _untyped.decode(body)
-        except msgspec.DecodeError:
-            raise MalformedJson() from None
-        errors = explain(type_, document)
-        if errors:
-            raise Unprocessable(errors=errors) from None
-        # Only integers written with a fraction (``4.0``) were in the way.
-        repaired = _exact.encode(whole_numbers_as_integers(type_, document))
-        try:
-            decoded: T = decoder.decode(repaired)
-        except msgspec.ValidationError:
-            raise Unprocessable.field("body", "does not match the schema") from None
-        return decoded
+        return _refused_or_repaired(body, type_, decoder)
     except msgspec.DecodeError:
         located = non_finite_number_field(body)
         if located is None:
             raise MalformedJson() from None
         raise Unprocessable(errors=[located]) from None
+    except UnicodeDecodeError:
+        raise MalformedJson("The request body is not valid UTF-8.") from None
+    except RecursionError:
+        raise _too_deep() from None
+    _check_no_nul(body)
+    _check_keys_once(body, type_, result)
+    return result
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(f"The request body nests deeper than {MAX_DEPTH} levels.")
+
+
+def _untyped_document(body: bytes) -> Any:
+    try:
+        document = _untyped.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        raise MalformedJson() from None
+    except RecursionError:
+        raise _too_deep() from None
+    if _depth(document) > MAX_DEPTH:
+        raise _too_deep()
+    return document
+
+
+def _depth(document: Any) -> int:
+    deepest = 0
+    pending = [(document, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            pending.extend(
+                (child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)
+            )
+    return deepest
+
+
+def _refused_or_repaired(body: bytes, type_: type[T], decoder: msgspec.json.Decoder[T]) -> T:
+    """A body msgspec refused: a 400 or a 422 saying why, unless the only trouble was an
+    integer written with a fraction (``4.0``), which JSON Schema calls an integer too."""
+    # msgspec checks types while it parses: a truncated body may fail on a type first.
+    document = _untyped_document(body)
+    errors = explain(type_, document)
+    if errors:
+        raise Unprocessable(errors=errors)
+    repaired = _exact.encode(whole_numbers_as_integers(type_, document))
+    try:
+        decoded: T = decoder.decode(repaired)
+    except msgspec.ValidationError:
+        raise Unprocessable.field("body", "does not match the schema") from None
+    _check_no_nul(body)
+    _check_keys_once(body, type_, decoded)
+    return decoded
+
+
+def _check_no_nul(body: bytes) -> None:
+    """SPEC §1: no string may hold U+0000 (PostgreSQL cannot store it, and it is never
+    meant). JSON can only write it as an escape, so bodies without one are fine."""
+    if b"\\u0000" not in body:
+        return
+    found = _first(_untyped_document(body), lambda node: isinstance(node, str) and "\x00" in node)
+    if found is not None:
+        raise Unprocessable.field(field_path(*found) or "body", "must not contain NUL characters")
+
+
+def _check_keys_once(body: bytes, type_: Any, decoded: Any) -> None:
+    """SPEC §1: a key twice in one object is a 422 (msgspec would keep the last value)."""
+    if len(body) > _PARSED_CHECK_BYTES and _counted_keys_match(body, type_, decoded):
+        return
+    try:
+        document = json.loads(body, object_pairs_hook=_Members)
+    except RecursionError:
+        raise _too_deep() from None
+    repeated = _first(document, _repeats_a_key)
+    if repeated is not None:
+        keys = [key for key, _ in _at(document, repeated)]
+        twice = next(key for key in keys if keys.count(key) > 1)
+        raise Unprocessable.field(field_path(*repeated, twice), REPEATED)
+
+
+REPEATED = "appears twice in one object"
+
+
+class _Members(list[tuple[str, Any]]):
+    """A JSON object as written: its members in order, a key as often as it was sent."""
+
+
+def _repeats_a_key(node: Any) -> bool:
+    if not isinstance(node, _Members):
+        return False
+    keys = [key for key, _ in node]
+    return len(set(keys)) != len(keys)
+
+
+def _at(document: Any, path: tuple[str | int, ...]) -> Any:
+    """The node of a ``_Members`` document at ``path`` (the last member of a repeated key)."""
+    node = document
+    for part in path:
+        node = node[part] if isinstance(part, int) else dict(node)[part]
+    return node
+
+
+def _counted_keys_match(body: bytes, type_: Any, decoded: Any) -> bool:
+    """Whether every key the decoded body holds is written exactly once per object, told by
+    counting its quoted name in the raw body (a few C-speed passes over a year of prices).
+
+    A quote cannot occur unescaped inside a JSON string, so ``"price"`` in the body is a
+    string token reading exactly ``price``. Where the counts are not exactly the expected
+    ones (an escape such as ``pr\\u0069ce``, a value that reads like a key, a repeated key),
+    the caller parses the body to find out. Only for types whose fields are all required or
+    absent (``UNSET``), and lists of items whose fields are all required."""
+    if b"\\u" in body:
+        return False
+    expected = _expected_key_counts(type_, decoded)
+    return expected is not None and all(
+        body.count(b'"%s"' % name.encode()) == count for name, count in expected.items()
+    )
+
+
+def _expected_key_counts(type_: Any, decoded: Any) -> dict[str, int] | None:
+    info = _struct_info(type_)
+    if info is None:
+        return None
+    expected: dict[str, int] = {}
+    for field in info.fields:
+        value = getattr(decoded, field.name)
+        if value is msgspec.UNSET:
+            expected[field.encode_name] = expected.get(field.encode_name, 0)
+            continue
+        if not field.required and field.default is not msgspec.UNSET:
+            return None  # present or defaulted: the count cannot tell
+        expected[field.encode_name] = expected.get(field.encode_name, 0) + 1
+        if isinstance(value, list) and value and isinstance(value[0], msgspec.Struct):
+            item = _struct_info(type(value[0]))
+            if item is None or not all(f.required for f in item.fields):
+                return None
+            for item_field in item.fields:
+                expected[item_field.encode_name] = expected.get(item_field.encode_name, 0) + len(
+                    value
+                )
+    return expected
+
+
+@cache
+def _struct_info(type_: Any) -> mi.StructType | None:
+    if not (isinstance(type_, type) and issubclass(type_, msgspec.Struct)):
+        return None
+    info = mi.type_info(type_)
+    return info if isinstance(info, mi.StructType) else None
+
+
+def _first(document: Any, matches: Any) -> tuple[str | int, ...] | None:
+    """Where the first node (or key) that ``matches`` is, as a path of keys and indexes;
+    objects as dicts or as ``_Members``."""
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while pending:
+        node, path = pending.pop()
+        if matches(node):
+            return path
+        members = _members_of(node)
+        if members is not None:
+            for key, _ in members:
+                if matches(key):
+                    return (*path, key)
+            pending.extend((child, (*path, key)) for key, child in reversed(members))
+        elif isinstance(node, list):
+            pending.extend(
+                (child, (*path, index)) for index, child in reversed(list(enumerate(node)))
+            )
+    return None
+
+
+def _members_of(node: Any) -> list[tuple[str, Any]] | None:
+    if isinstance(node, _Members):
+        return list(node)
+    if isinstance(node, dict):
+        return list(node.items())
+    return None
 
 
 class StrictBody(AbstractDTO[T]):

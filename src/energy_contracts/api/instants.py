@@ -25,6 +25,9 @@ _SPACE_FOR_PLUS = re.compile(
     r"^(?P<head>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (?P<offset>\d{2}:?\d{2})$"
 )
 _BEYOND_MICROSECONDS = re.compile(r"[.,]\d{7}")
+# What ISO 8601 writes an instant with; ``datetime.fromisoformat`` alone would also take any
+# character at all between date and time (a NUL, an "X").
+_ISO_CHARACTERS = re.compile(r"[0-9TtWZz:+\-., ]+")
 # The documented shape (the parser reads more, and says why it refuses the rest): years
 # 1901 to 2198, so that no offset can carry a documented value out of the accepted range.
 _YEARS = r"(19(0[1-9]|[1-9][0-9])|20[0-9]{2}|21([0-8][0-9]|9[0-8]))"
@@ -61,24 +64,47 @@ Day = Annotated[
 
 def instant(text: str, name: str) -> datetime:
     """A query parameter ``name`` as a UTC instant; a 422 naming it otherwise."""
-    repaired = _SPACE_FOR_PLUS.sub(r"\g<head>+\g<offset>", text.strip())
-    if _BEYOND_MICROSECONDS.search(repaired):
-        raise Unprocessable.field(name, "must have at most six digits of fractional seconds")
+    value = utc_instant(_SPACE_FOR_PLUS.sub(r"\g<head>+\g<offset>", text.strip()))
+    if isinstance(value, str):
+        if value == NO_OFFSET:
+            value += " (a + in a query string is sent as %2B)"
+        raise Unprocessable.field(name, value)
+    return value
+
+
+NO_OFFSET = "must carry an offset (Z or +01:00)"
+
+
+def utc_instant(text: str) -> datetime | str:
+    """``text`` (ISO 8601 with an offset) as a UTC instant in the accepted range, or why not:
+    the rule for every instant the API accepts, in bodies and query parameters alike."""
+    if "\x00" in text:
+        return "must not contain NUL characters"
+    if not _ISO_CHARACTERS.fullmatch(text):
+        return "must be an ISO 8601 timestamp with an offset, e.g. 2024-01-15T00:00:00Z"
+    if _BEYOND_MICROSECONDS.search(text):
+        return "must have at most six digits of fractional seconds"
     try:
-        value = datetime.fromisoformat(repaired)
+        value = datetime.fromisoformat(text)
     except ValueError:
-        raise Unprocessable.field(
-            name, "must be an ISO 8601 timestamp with an offset, e.g. 2024-01-15T00:00:00Z"
-        ) from None
+        return "must be an ISO 8601 timestamp with an offset, e.g. 2024-01-15T00:00:00Z"
     if value.tzinfo is None or value.utcoffset() is None:
-        raise Unprocessable.field(name, "must carry an offset (Z or +01:00, sent as %2B01:00)")
+        return NO_OFFSET
     try:
         value = value.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise Unprocessable.field(name, f"must lie {RANGE_TEXT}") from None
+        return f"must lie {RANGE_TEXT}"
     if not EARLIEST <= value < LATEST:
-        raise Unprocessable.field(name, f"must lie {RANGE_TEXT}")
+        return f"must lie {RANGE_TEXT}"
     return value
+
+
+def in_accepted_range(first: datetime, last: datetime) -> bool:
+    """Whether instants from ``first`` to ``last`` (aware) all lie in the accepted range."""
+    try:
+        return first.astimezone(UTC) >= EARLIEST and last.astimezone(UTC) < LATEST
+    except (OverflowError, ValueError):
+        return False
 
 
 def optional_instant(text: str | None, name: str) -> datetime | None:

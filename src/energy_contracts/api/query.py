@@ -1,4 +1,5 @@
-"""Unknown query parameters are a 422 (SPEC §1: a typo is never silently dropped).
+"""Unknown query parameters are a 422 (SPEC §1: a typo is never silently dropped), and so
+are values holding a NUL character.
 
 ``reject_unknown_query_parameters`` is a guard of the whole API: it compares the request's
 query parameter names with those the matched handler declares — its own and its
@@ -26,6 +27,7 @@ from energy_contracts.api.routes import declared_parameters
 from energy_contracts.errors import FieldError, Unprocessable
 
 UNKNOWN = "unknown query parameter"
+NUL = "must not contain NUL characters"
 
 
 async def reject_unknown_query_parameters(
@@ -39,6 +41,11 @@ async def reject_unknown_query_parameters(
     unknown = dict.fromkeys(name for name in connection.query_params if name not in declared)
     if unknown:
         raise Unprocessable(errors=[FieldError(name, UNKNOWN) for name in unknown])
+    holding_nul = dict.fromkeys(
+        name for name, value in connection.query_params.multi_items() if "\x00" in value
+    )
+    if holding_nul:
+        raise Unprocessable(errors=[FieldError(name, NUL) for name in holding_nul])
 
 
 def explain_parameter(request: Request[Any, Any, Any], name: str, location: str) -> tuple[str, str]:

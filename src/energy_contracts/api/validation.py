@@ -7,15 +7,15 @@ pattern (``NO_NUL``, ``codes.country_pattern``), so a schema-valid value always 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
 from energy_contracts.codes import country_code, timezone_name
-from energy_contracts.errors import FieldError, Unprocessable
+from energy_contracts.errors import Unprocessable
 
-# The OpenAPI form of ``reject_nul_characters``: ``Meta(..., extra_json_schema=NO_NUL)``.
+# The OpenAPI form of the rule that no string holds NUL (``api.bodies`` enforces it for
+# every body): ``Meta(..., extra_json_schema=NO_NUL)``.
 NO_NUL: dict[str, Any] = {"pattern": r"^[^\x00]*$"}
 
 # Whitespace as Python reads it (``\s``, ``str.split()``), spelled out for the patterns of
@@ -24,30 +24,12 @@ WHITESPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f
 
 
 def sent_fields(body: msgspec.Struct) -> dict[str, Any]:
-    """The fields a request body carries (absent ones, ``UNSET``, left out), after
-    ``reject_nul_characters``."""
-    fields = {
+    """The fields a request body carries (absent ones, ``UNSET``, left out)."""
+    return {
         name: value
         for name, value in msgspec.structs.asdict(body).items()
         if value is not msgspec.UNSET
     }
-    reject_nul_characters(fields)
-    return fields
-
-
-def reject_nul_characters(fields: Mapping[str, Any]) -> None:
-    """PostgreSQL cannot store U+0000 in text; refuse it as input rather than fail later."""
-    errors = nul_character_errors(fields)
-    if errors:
-        raise Unprocessable.field(errors[0].field, errors[0].message)
-
-
-def nul_character_errors(fields: Mapping[str, Any]) -> list[FieldError]:
-    return [
-        FieldError(name, "must not contain NUL characters")
-        for name, value in fields.items()
-        if isinstance(value, str) and "\x00" in value
-    ]
 
 
 def valid_country(value: str | None) -> str | None:

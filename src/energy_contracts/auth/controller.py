@@ -212,9 +212,11 @@ async def _read_parameters(request: Request[Any, Any, Any]) -> dict[str, str]:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "application/json" or (not media_type and body.lstrip()[:1] == b"{"):
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            data = json.loads(body, object_pairs_hook=_each_key_once)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise OAuthError("invalid_request", "The body is not valid JSON.") from None
+        except _RepeatedParameter:
+            raise OAuthError("invalid_request", "A parameter is repeated.") from None
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             raise OAuthError("invalid_request", "The body must be an object of strings.")
         return {key: value for key, value in data.items() if value != ""}
@@ -230,6 +232,17 @@ async def _read_parameters(request: Request[Any, Any, Any]) -> dict[str, str]:
     raise OAuthError(
         "invalid_request", "Send application/json or application/x-www-form-urlencoded."
     )
+
+
+class _RepeatedParameter(Exception):
+    """A JSON object names one parameter twice (as a form must not repeat one)."""
+
+
+def _each_key_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise _RepeatedParameter
+    return members
 
 
 def _client_credentials(request: Request[Any, Any, Any], params: dict[str, str]) -> tuple[str, str]:

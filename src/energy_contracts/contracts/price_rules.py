@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from energy_contracts.api.explain import field_path
+from energy_contracts.api.instants import in_accepted_range, utc_instant
 from energy_contracts.contracts.models import PriceSeries
 from energy_contracts.contracts.schemas import CONTRACT_TYPES, PriceIn
 from energy_contracts.db.base import canonical_decimal_text
@@ -59,7 +60,7 @@ _TIMESTAMP_OF = operator.attrgetter("timestamp")
 _TZINFO_OF = operator.attrgetter("tzinfo")
 _TEXTS = msgspec.json.Encoder()
 _TIMESTAMPS = msgspec.json.Decoder(list[datetime])
-_BEYOND_MICROSECONDS = re.compile(rb"\.[0-9]{7}")
+_BEYOND_MICROSECONDS = re.compile(rb"[.,][0-9]{7}")
 # tzdata's changes of UTC offset lie days apart (the closest two: Africa/Freetown in 1939,
 # 96 hours), so a day holds at most one; tests/unit checks this against the installed tzdata.
 _OFFSET_CHANGES_APART = timedelta(days=1)
@@ -153,12 +154,10 @@ def _parse_columns(items: Sequence[PriceIn], grid: Grid | None) -> PriceSeries |
         prices = "\n".join(map(prices.split("\n").__getitem__, order))
         if not _strictly_ascending(instants):
             return None
-    try:
-        # Ascending, so if the extremes have a UTC instant, every entry has one.
-        instants[0].astimezone(UTC), instants[-1].astimezone(UTC)
-        if grid is not None and not _on_grid(instants, zones_sent, grid):
-            return None
-    except (OverflowError, ValueError):
+    # Ascending: if the extremes lie in the accepted range, every entry does.
+    if not in_accepted_range(instants[0], instants[-1]):
+        return None
+    if grid is not None and not _on_grid(instants, zones_sent, grid):
         return None
     return PriceSeries(instants, prices)
 
@@ -192,12 +191,14 @@ def _instant_column(texts: list[str]) -> list[datetime] | None:
     msgspec reads RFC 3339, a subset of what ``fromisoformat`` reads, in one C pass, and
     shares one tzinfo per offset, which keeps comparing the instants cheap. On that subset
     the two agree except for a lowercase ``z`` (``fromisoformat`` refuses it) and digits
-    beyond the microsecond (msgspec rounds them, ``fromisoformat`` cuts them off): texts
-    with either, and the forms msgspec does not read (``+01``, no seconds, ``,5``), take
-    ``fromisoformat``.
+    beyond the microsecond (msgspec rounds them, ``fromisoformat`` cuts them off; both are
+    refused, SPEC §1): texts with a ``z``, and the forms msgspec does not read (``+01``, no
+    seconds, ``,5``), take ``fromisoformat``.
     """
     encoded = _TEXTS.encode(texts)
-    if b"z" not in encoded and not (b"." in encoded and _BEYOND_MICROSECONDS.search(encoded)):
+    if _BEYOND_MICROSECONDS.search(encoded):
+        return None  # more digits than an instant holds: refused, by the exact path
+    if b"z" not in encoded:
         # One text msgspec does not read sends them all to ``fromisoformat``.
         with contextlib.suppress(msgspec.ValidationError):
             return _TIMESTAMPS.decode(encoded)
@@ -340,17 +341,10 @@ def _parse_each(items: Sequence[PriceIn], field: str, grid: Grid | None) -> Pric
 
 
 def _utc_instant(text: str, grid: Grid | None) -> datetime | str:
-    try:
-        timestamp = datetime.fromisoformat(text)
-    except ValueError:
-        return "must be an ISO 8601 timestamp with an offset"
-    if timestamp.tzinfo is None or timestamp.utcoffset() is None:
-        return "must carry an offset (Z or +01:00); a local time without one is ambiguous"
-    try:
-        instant = timestamp.astimezone(UTC)
-        local = instant.astimezone(grid.zone) if grid else None
-    except (OverflowError, ValueError):
-        return "is out of range"
+    instant = utc_instant(text)
+    if isinstance(instant, str):
+        return instant
+    local = instant.astimezone(grid.zone) if grid else None
     if local is not None and grid is not None and not on_grid(local, grid.minutes):
         return (
             f"must lie on the {grid.minutes}-minute grid of {grid.zone.key} "

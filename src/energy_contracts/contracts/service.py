@@ -43,7 +43,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.api.paging import BY_ID, Page, page_of
 from energy_contracts.api.preconditions import check_if_match, etag
-from energy_contracts.api.validation import nul_character_errors
 from energy_contracts.buildings.models import Building
 from energy_contracts.codes import currency_code, zone
 from energy_contracts.contracts import prices, repository
@@ -372,7 +371,6 @@ async def _resolve(
                 )
             )
 
-    errors += nul_character_errors({"meter_id": body.meter_id, "supplier": body.supplier})
     interval = _interval(kind, body.price_interval_minutes, current, errors)
 
     prices_field, sent_prices = one_of(body, "energy_prices", "energy_price", errors)

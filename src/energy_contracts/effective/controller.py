@@ -20,9 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from energy_contracts import pricing
 from energy_contracts.api.documentation import examples
 from energy_contracts.api.explain import field_path
-from energy_contracts.api.instants import Day, From, To, instant, local_day, optional_instant
+from energy_contracts.api.instants import (
+    Day,
+    From,
+    To,
+    instant,
+    local_day,
+    optional_instant,
+    utc_instant,
+)
 from energy_contracts.api.openapi import problems
 from energy_contracts.auth.caller import REQUIRED_SCOPE
+from energy_contracts.contracts.price_rules import MAX_DECIMAL_PLACES, decimal_places
 from energy_contracts.db.engine import Database
 from energy_contracts.db.session import READS_ONLY
 from energy_contracts.effective import service
@@ -47,6 +56,7 @@ LEVELS_DOC = (
 COMMON_PROBLEMS = problems(401, 403, 404, 422, 503)
 # A year of minutes: longer than any range a question may span.
 MAX_WINDOW_MINUTES = 366 * 24 * 60
+MAX_KWH = Decimal(10) ** 9
 
 Interval = Annotated[
     Literal[15, 30, 60] | None,
@@ -229,25 +239,31 @@ class UserPrices(Controller):
 
 
 def _consumption(index: int, item: ConsumptionIn) -> pricing.Consumption:
-    for name in ("start", "end"):
-        value: datetime = getattr(item, name)
-        if value.tzinfo is None:
-            raise Unprocessable.field(
-                field_path("consumption", index, name), "must carry a UTC offset"
-            )
-    if item.end <= item.start:
+    start, end = (_instant(item, index, name) for name in ("start", "end"))
+    if end <= start:
         raise Unprocessable.field(field_path("consumption", index, "end"), "must be after start")
     kwh = _kwh(bytes(item.kwh), field_path("consumption", index, "kwh"))
-    return pricing.Consumption(item.start.astimezone(UTC), item.end.astimezone(UTC), kwh)
+    return pricing.Consumption(start, end, kwh)
+
+
+def _instant(item: ConsumptionIn, index: int, name: str) -> datetime:
+    value = utc_instant(getattr(item, name))
+    if isinstance(value, str):
+        raise Unprocessable.field(field_path("consumption", index, name), value)
+    return value
 
 
 def _kwh(raw: bytes, field: str) -> Decimal:
+    """An amount of energy: an exact decimal, 0 ≤ kWh < 1e9 (more is a unit mistake), at
+    most 19 decimal places (more cannot be held exactly)."""
     if not raw or raw[:1] not in b"-0123456789":
         raise Unprocessable.field(field, "must be a number")
     try:
         value = Decimal(raw.decode())
     except InvalidOperation:
         raise Unprocessable.field(field, "must be a number") from None
-    if not value.is_finite() or value < 0:
-        raise Unprocessable.field(field, "must be a finite number ≥ 0")
+    if not value.is_finite() or not 0 <= value < MAX_KWH:
+        raise Unprocessable.field(field, "must be a number from 0 to less than 1e9")
+    if decimal_places(value) > MAX_DECIMAL_PLACES:
+        raise Unprocessable.field(field, f"must have at most {MAX_DECIMAL_PLACES} decimal places")
     return value

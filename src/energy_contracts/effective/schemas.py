@@ -18,7 +18,6 @@ Instant = Annotated[
 ]
 # Written as exact JSON numbers (see api.openapi: documented as "number").
 Number = Decimal
-ExactNumber = Annotated[msgspec.Raw, msgspec.Meta(extra_json_schema={"type": "number"})]
 
 
 class EffectiveInterval(msgspec.Struct):
@@ -53,10 +52,32 @@ class CheapestWindow(msgspec.Struct):
     slots: list[PricedSlot]
 
 
-class ConsumptionIn(msgspec.Struct, forbid_unknown_fields=True):
-    start: Instant
-    end: Instant
-    kwh: ExactNumber
+# Read by the one instant rule of the API (``api.instants.utc_instant``): an offset, at
+# most six fractional digits, within 1900 to 2200.
+TimestampText = Annotated[
+    str,
+    msgspec.Meta(
+        description="ISO 8601 instant with an offset (`Z` or `+01:00`).",
+        examples=["2024-01-15T00:00:00Z"],
+        extra_json_schema={"format": "date-time"},
+    ),
+]
+
+
+class ConsumptionIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    start: TimestampText
+    end: TimestampText
+    kwh: Annotated[
+        msgspec.Raw,
+        msgspec.Meta(
+            extra_json_schema={
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMaximum": 1e9,
+                "description": "kWh over [start, end): 0 ≤ kWh < 1e9, at most 19 decimal places.",
+            }
+        ),
+    ]
 
 
 class CostRequest(RequestBody, kw_only=True):

@@ -39,7 +39,7 @@ from energy_contracts.auth.caller import (
     require_scope,
 )
 from energy_contracts.auth.keys import load_signing_key
-from energy_contracts.auth.ratelimit import TokenRateLimiter
+from energy_contracts.auth.ratelimit import TokenRateLimiter, VerificationSlots
 from energy_contracts.auth.tokens import TokenService
 from energy_contracts.buildings.controller import BuildingController
 from energy_contracts.contracts.controller import ContractController, list_organisation_contracts
@@ -171,7 +171,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "tokens": TokenService(settings, signing_key),
                 "metrics": metrics,
                 "client_status": ClientStatus(settings.revocation_check_seconds, database),
-                "token_rate_limiter": TokenRateLimiter(settings.token_rate_limit_per_minute),
+                "token_rate_limiter": TokenRateLimiter(
+                    settings.token_rate_limit_per_minute,
+                    settings.token_unknown_client_limit_per_minute,
+                ),
+                "verification_slots": VerificationSlots(settings.token_verification_slots),
                 "idempotency": IdempotencyStore(
                     database, lease_seconds=settings.idempotency_lease_seconds
                 ),
@@ -182,7 +186,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
     )
     # Around routing, so that unmatched paths get a request id, a log line and a count too.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics=metrics)
+    app.asgi_handler = RequestContextMiddleware(
+        app.asgi_handler,
+        metrics=metrics,
+        host_names=settings.host_names,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
     return app
 
 

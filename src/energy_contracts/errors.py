@@ -170,6 +170,27 @@ class PreconditionFailed(ProblemError):
     slug = "precondition-failed"
 
 
+class RequestTimeout(ProblemError):
+    status = 408
+    slug = "request-timeout"
+
+    def __init__(self, seconds: float) -> None:
+        # The rest of the body may still be on its way: the connection cannot be reused.
+        super().__init__(
+            f"The request body did not arrive within {seconds:g} seconds.",
+            headers={"Connection": "close"},
+        )
+
+
+class ClientDisconnected(Exception):
+    """The client went away before its request was read: nobody is left to answer."""
+
+
+CLIENT_CLOSED_REQUEST = 499
+"""The status the access log and the metrics give a request whose client went away (as
+nginx does); it is never sent."""
+
+
 class PayloadTooLarge(ProblemError):
     status = 413
     slug = "payload-too-large"
@@ -304,6 +325,13 @@ def _parameter_problem(
     return Unprocessable(errors=errors)
 
 
+def _client_disconnected(
+    request: Request[Any, Any, Any], _exc: ClientDisconnected
+) -> Response[bytes]:
+    log.info("client_disconnected", method=request.method, route=request.scope.get("path_template"))
+    return Response(b"", status_code=CLIENT_CLOSED_REQUEST)
+
+
 def _database_error(_request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if not is_database_unavailable(exc):
         return _internal_error(_request, exc)
@@ -338,5 +366,6 @@ def exception_handlers(
         DBAPIError: _database_error,
         PoolTimeoutError: _database_error,
         DatabaseUnavailableError: _database_error,
+        ClientDisconnected: _client_disconnected,
         Exception: _internal_error,
     }

@@ -13,6 +13,7 @@ is anything that looks like a JWT or a Bearer/Basic credential, wherever it appe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -27,7 +28,13 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from energy_contracts.errors import PayloadTooLarge
+from energy_contracts.errors import (
+    BadRequest,
+    ClientDisconnected,
+    PayloadTooLarge,
+    ProblemError,
+    RequestTimeout,
+)
 from energy_contracts.metrics import UNMATCHED_ROUTE, Metrics
 from energy_contracts.settings import Settings
 
@@ -141,17 +148,28 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
 
 
 class RequestContextMiddleware:
-    """Pure ASGI: cheap on the hot path, and streams untouched."""
+    """Pure ASGI: cheap on the hot path, and streams untouched.
+
+    Before the app sees a request: its Host must be one the service answers for (else a
+    400, so that no client chooses the host of our URLs), and a declared body over the limit
+    is refused unread. While the app reads the body: past the limit it is a 413, slower than
+    ``body_timeout`` a 408, and a client that goes away is logged, not treated as an error.
+    """
 
     def __init__(
         self,
         app: ASGIApp,
+        *,
         metrics: Metrics | None = None,
+        host_names: frozenset[str] = frozenset({"*"}),
         max_body_bytes: int = MAX_BODY_BYTES,
+        body_timeout_seconds: float = 30,
     ) -> None:
         self.app = app
         self.metrics = metrics
+        self.host_names = host_names
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -176,12 +194,11 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            declared = headers.get(b"content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-                # Refused unread: nothing downstream ever sees the body.
-                await _send_problem(PayloadTooLarge(self.max_body_bytes), send_with_request_id)
+            refused = self._refused_unread(headers)
+            if refused is not None:
+                await _send_problem(refused, send_with_request_id)
             else:
-                await self.app(scope, self._limited(receive), send_with_request_id)
+                await self.app(scope, self._limited(receive, started), send_with_request_id)
         finally:
             duration = time.perf_counter() - started
             route = scope.get("path_template") or UNMATCHED_ROUTE
@@ -197,23 +214,54 @@ class RequestContextMiddleware:
             if self.metrics is not None:
                 self.metrics.observe_request(scope["method"], route, status_code, duration)
 
-    def _limited(self, receive: Receive) -> Receive:
-        """Whoever reads the body past the limit gets a 413 (the framework renders it)."""
+    def _refused_unread(self, headers: dict[bytes, bytes]) -> ProblemError | None:
+        host = _host_name(headers.get(b"host", b"").decode("latin-1"))
+        if "*" not in self.host_names and host not in self.host_names:
+            return BadRequest(
+                "This service does not answer for that Host; use the address it is published at."
+            )
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            return PayloadTooLarge(self.max_body_bytes)
+        return None
+
+    def _limited(self, receive: Receive, started: float) -> Receive:
+        """Whoever reads the body past the limit gets a 413, slower than the deadline a 408
+        (the framework renders both); a client that leaves mid-body ends the request."""
         received = 0
+        complete = False
+        deadline = started + self.body_timeout_seconds
 
         async def limited_receive() -> ReceiveMessage:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # after the body: the app waits for the disconnect
+                return await receive()
+            remaining = deadline - time.perf_counter()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(remaining, 0))
+            except TimeoutError:
+                raise RequestTimeout(self.body_timeout_seconds) from None
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
                     raise PayloadTooLarge(self.max_body_bytes)
+                complete = not message.get("more_body", False)
             return message
 
         return limited_receive
 
 
-async def _send_problem(error: PayloadTooLarge, send: Send) -> None:
+def _host_name(host: str) -> str:
+    """A Host header's name: lower case, without the port (``[::1]:8000`` → ``[::1]``)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+async def _send_problem(error: ProblemError, send: Send) -> None:
     body = error.body()
     headers = [
         (b"content-type", b"application/problem+json"),

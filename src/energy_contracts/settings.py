@@ -89,7 +89,21 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     shutdown_timeout_seconds: float = Field(default=30, ge=0, le=600)
     token_rate_limit_per_minute: int = Field(
-        default=60, ge=1, description="Token requests per client id and minute."
+        default=60,
+        ge=1,
+        description="Token requests per client id and source address, per minute and process.",
+    )
+    token_unknown_client_limit_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="Token requests naming an unknown client id, per source address, per "
+        "minute and process.",
+    )
+    token_verification_slots: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Client secrets checked at once per process (argon2: ~20 ms of a core each).",
     )
     forwarded_allow_ips: str | None = Field(
         default=None,
@@ -97,6 +111,39 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto and X-Forwarded-For are believed, so that Link and Location "
         "URLs say https behind a TLS proxy. Unset: those headers are ignored.",
     )
+
+    public_url: str | None = Field(
+        default=None,
+        description="The URL clients reach the service at (https://api.example.com), from "
+        "which Location and Link URLs are built. Unset: built from the request's Host.",
+    )
+    allowed_hosts: str = Field(
+        default="127.0.0.1,localhost",
+        description="Comma-separated host names a request's Host header may carry (or *); "
+        "any other is a 400, so that a client cannot choose the host of our URLs.",
+    )
+    body_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="How long a request body may take to arrive; slower is a 408.",
+    )
+    header_limit_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Largest request line and headers; more is a 431, refused unbuffered.",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _valid_public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme, sep, rest = value.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "?" in rest or "#" in rest:
+            raise ValueError("must look like https://api.example.com (optionally with a path)")
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod
@@ -113,6 +160,14 @@ class Settings(BaseSettings):
                 "set ENERGY_CONTRACTS_SIGNING_KEY or ENERGY_CONTRACTS_SIGNING_KEY_FILE, not both"
             )
         return self
+
+    @cached_property
+    def host_names(self) -> frozenset[str]:
+        """The Host header names served (lower case, no port); ``*`` stands for any."""
+        names = {name.strip().lower() for name in self.allowed_hosts.split(",") if name.strip()}
+        if self.public_url:
+            names.add(_host_of(self.public_url))
+        return frozenset(names)
 
     @property
     def is_sqlite(self) -> bool:
@@ -132,6 +187,14 @@ class Settings(BaseSettings):
     def signing_key_path(self) -> Path:
         """Where the key lives when it is not configured inline (generated on first start)."""
         return self.signing_key_file or self.data_dir / "signing-key.pem"
+
+
+def _host_of(url: str) -> str:
+    """``https://api.example.com:8443/base`` → ``api.example.com``."""
+    netloc = url.partition("://")[2].split("/", 1)[0].lower()
+    if netloc.startswith("["):
+        return netloc.split("]", 1)[0] + "]"
+    return netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
 
 
 # Read by other parts (the API client, the test suite), not by the server.

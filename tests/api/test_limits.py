@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from litestar import Litestar
 
 from energy_contracts.app import create_app
 from energy_contracts.db.engine import Database
@@ -100,6 +101,7 @@ class LimitedApp:
 
     http: httpx.AsyncClient
     database: Database
+    app: Litestar
 
     async def new_client(self) -> clients.NewClient:
         async with self.database.session() as session:
@@ -111,14 +113,25 @@ class LimitedApp:
 
 @pytest.fixture
 async def limited_app(migrated: Settings, signing_key_file: Path) -> AsyncIterator[LimitedApp]:
-    settings = make_settings(migrated.database_url, signing_key_file, token_rate_limit_per_minute=3)
+    settings = make_settings(
+        migrated.database_url,
+        signing_key_file,
+        token_rate_limit_per_minute=3,
+        token_unknown_client_limit_per_minute=2,
+    )
     app = create_app(settings)
     try:
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app, client=("192.0.2.1", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield LimitedApp(client, app.state.database)
+            yield LimitedApp(client, app.state.database, app)
     finally:
         await app.state.database.dispose()
+
+
+def from_address(limited_app: LimitedApp, address: str) -> httpx.AsyncClient:
+    """Another client of the same app, connecting from ``address``."""
+    transport = httpx.ASGITransport(app=limited_app.app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 async def ask(http: httpx.AsyncClient, client_id: str, secret: str) -> httpx.Response:
@@ -144,10 +157,37 @@ async def test_the_token_endpoint_limits_each_client(limited_app: LimitedApp) ->
 
 async def test_wrong_secrets_count_against_the_limit(limited_app: LimitedApp) -> None:
     """Guessing costs an argon2 check each time: the guesser is stopped, even before its
-    guesses are checked, and then the right secret is refused too until the window passes."""
+    guesses are checked, and then the right secret is refused too from that address until
+    the window passes (other addresses: see the next test)."""
     client = await limited_app.new_client()
     http, client_id = limited_app.http, client.client.client_id
     wrong = [await ask(http, client_id, "guess") for _ in range(3)]
     assert [a.status_code for a in wrong] == [401, 401, 401]
     assert (await ask(http, client_id, "guess")).status_code == 429
     assert (await ask(http, client_id, client.secret)).status_code == 429
+
+
+async def test_wrong_secrets_from_one_address_never_lock_the_client_out_elsewhere(
+    limited_app: LimitedApp,
+) -> None:
+    """The client id is in every token's ``sub``: an attacker knows it. Their guesses are
+    counted against their address, not against the client."""
+    client = await limited_app.new_client()
+    client_id = client.client.client_id
+    async with from_address(limited_app, "198.51.100.7") as attacker:
+        guesses = [await ask(attacker, client_id, "guess") for _ in range(4)]
+    assert [g.status_code for g in guesses] == [401, 401, 401, 429]
+    # The client's own servers, elsewhere, are served as before.
+    assert (await ask(limited_app.http, client_id, client.secret)).status_code == 200
+
+
+async def test_unknown_client_ids_are_limited_per_address(limited_app: LimitedApp) -> None:
+    client = await limited_app.new_client()
+    async with from_address(limited_app, "198.51.100.8") as prober:
+        answers = [await ask(prober, f"ec_{uuid.uuid4().hex}", "x") for _ in range(3)]
+        assert [a.status_code for a in answers] == [401, 401, 429]
+        assert answers[2].json()["error"] == "slow_down"
+    # Unknown ids from another address, and known clients, are not affected.
+    async with from_address(limited_app, "198.51.100.9") as other:
+        assert (await ask(other, f"ec_{uuid.uuid4().hex}", "x")).status_code == 401
+    assert (await ask(limited_app.http, client.client.client_id, client.secret)).status_code == 200

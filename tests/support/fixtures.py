@@ -55,6 +55,8 @@ def make_settings(database_url: str, signing_key_file: Path, **overrides: object
         data_dir=signing_key_file.parent,
         log_format="json",
         log_level="warning",
+        # The in-process client's host (httpx's ASGI transport) is "testserver".
+        allowed_hosts="testserver,127.0.0.1,localhost",
         **overrides,
     )
 

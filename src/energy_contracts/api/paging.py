@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 from litestar import Request
 from litestar.params import QueryParameter
 
-from energy_contracts.api.responses import ExactJSON
+from energy_contracts.api.responses import ExactJSON, absolute_url
 from energy_contracts.db.rows import CreatedKey
 from energy_contracts.errors import Unprocessable
 
@@ -147,8 +147,8 @@ def page_of(rows: Sequence[T], limit: int, keyset: Keyset[K], key: Callable[[T],
 def next_link(request: Request[Any, Any, Any], cursor: str) -> dict[str, str]:
     """``Link: <same URL with cursor=...>; rel="next"`` as a header dict."""
     kept = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
-    url = request.url.with_replacements(query=urlencode([*kept, ("cursor", cursor)]))
-    return {"Link": f'<{url}>; rel="next"'}
+    query = urlencode([*kept, ("cursor", cursor)])
+    return {"Link": f'<{absolute_url(request, f"{request.url.path}?{query}")}>; rel="next"'}
 
 
 def page_response(

@@ -31,7 +31,7 @@ from energy_contracts.api.responses import absolute_url, encode_json
 from energy_contracts.api.validation import WHITESPACE
 from energy_contracts.auth.clients import find_client
 from energy_contracts.auth.keys import SigningKey
-from energy_contracts.auth.ratelimit import TokenRateLimiter
+from energy_contracts.auth.ratelimit import TokenRateLimiter, VerificationSlots
 from energy_contracts.auth.secrets import verify_secret
 from energy_contracts.auth.tokens import ALL_SCOPES, TokenService
 from energy_contracts.db.session import READS_ONLY
@@ -135,7 +135,7 @@ def _oauth_errors() -> dict[int, ResponseSpec]:
         for status, description in (
             (400, "invalid_request, unsupported_grant_type or invalid_scope."),
             (401, "invalid_client."),
-            (429, "Too many token requests for this client; see Retry-After."),
+            (429, "Too many token requests from this address; see Retry-After."),
         )
     }
 
@@ -165,14 +165,6 @@ async def _issue_token(
 ) -> Response[TokenAnswer]:
     params = await _read_parameters(request)
     client_id, client_secret = _client_credentials(request, params)
-    limiter: TokenRateLimiter = request.app.state.token_rate_limiter
-    retry_after = limiter.check(client_id)
-    if retry_after is not None:
-        error = OAuthError("slow_down", "Too many token requests for this client.", status=429)
-        response = error.response()
-        response.headers["Retry-After"] = str(retry_after)
-        return response  # type: ignore[return-value]
-
     grant_type = params.get("grant_type")
     if not grant_type:
         raise OAuthError("invalid_request", "grant_type is required.")
@@ -181,9 +173,24 @@ async def _issue_token(
 
     # No client id holds NUL (and PostgreSQL refuses it in a query): such a client is unknown.
     client = await find_client(session, client_id) if "\x00" not in client_id else None
+    limiter: TokenRateLimiter = request.app.state.token_rate_limiter
+    source = request.client.host if request.client else "unknown"
+    retry_after = (
+        limiter.check_unknown(source)
+        if client is None
+        else limiter.check_known(client.client_id, source)
+    )
+    if retry_after is not None:
+        error = OAuthError("slow_down", "Too many token requests; retry later.", status=429)
+        response = error.response()
+        response.headers["Retry-After"] = str(retry_after)
+        return response  # type: ignore[return-value]
     secret_hash = client.secret_hash if client is not None else None
-    # argon2 is CPU-bound: keep it off the event loop.
-    valid = await to_thread.run_sync(verify_secret, secret_hash, client_secret)
+    # argon2 is CPU-bound: off the event loop, and only so many at once.
+    slots: VerificationSlots = request.app.state.verification_slots
+    valid = await to_thread.run_sync(
+        verify_secret, secret_hash, client_secret, limiter=slots.limiter
+    )
     if client is None or not valid or client.revoked_at is not None:
         raise OAuthError("invalid_client", "Client authentication failed.", status=401)
 

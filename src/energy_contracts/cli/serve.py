@@ -78,6 +78,8 @@ def serve(
             port=port,
             workers=workers,
             timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
+            # Bounds the request line and headers (431), see cli.http_server.
+            http="energy_contracts.cli.http_server:HeaderLimitedProtocol",
             access_log=False,
             log_config=None,
             log_level=settings.log_level,

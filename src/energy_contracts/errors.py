@@ -246,6 +246,20 @@ class DatabaseUnavailable(ServiceUnavailable):
         super().__init__(detail, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
 
 
+class CommitOutcomeUnknown(ServiceUnavailable):
+    """The connection broke while COMMIT was on its way: the work may or may not be stored.
+    A retry with the same ``Idempotency-Key`` gets the committed answer if there is one."""
+
+    slug = "commit-outcome-unknown"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database connection broke while the change was being committed: it may or "
+            "may not have been stored. Retry with the same Idempotency-Key to find out.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+
+
 def is_database_unavailable(exc: BaseException) -> bool:
     """Only connection-level failures are a 503; see ``db.engine`` for how they are told
     apart (a constraint violation, a syntax error or a bug is never "unavailable")."""

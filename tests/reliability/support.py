@@ -88,6 +88,9 @@ class TcpProxy:
         self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter | None]] = set()
         self._flowing = asyncio.Event()
         self._flowing.set()
+        self._answers_flowing = asyncio.Event()
+        self._answers_flowing.set()
+        self._silence_answers: tuple[bytes, bytes] | None = None
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
@@ -110,20 +113,38 @@ class TcpProxy:
         self._links.add(link)
         try:
             await asyncio.gather(
-                self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer)
+                self._pipe(reader, upstream_writer, towards_server=True),
+                self._pipe(upstream_reader, writer, towards_server=False),
             )
         finally:
             self._links.discard(link)
             writer.transport.abort()
             upstream_writer.transport.abort()
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, towards_server: bool
+    ) -> None:
+        armed = False  # this link has sent the trap's first message
         with contextlib.suppress(ConnectionError, OSError):
             while data := await reader.read(65536):
                 await self._flowing.wait()  # frozen: the bytes go nowhere, for now
+                if not towards_server:
+                    await self._answers_flowing.wait()
                 writer.write(data)
                 await writer.drain()
+                trap = self._silence_answers
+                if towards_server and trap is not None:
+                    armed = armed or trap[0] in data
+                    if armed and trap[1] in data:
+                        # The server gets this message and acts on it; no answer comes back.
+                        self._answers_flowing.clear()
         writer.transport.abort()
+
+    def silence_answers_after(self, first: bytes, then: bytes) -> None:
+        """Once a connection sends a message holding ``first`` and later one holding
+        ``then``, let that one reach the server but stop every answer from coming back (a
+        network that fails right then)."""
+        self._silence_answers = (first, then)
 
     async def cut(self) -> None:
         if self._server is not None:
@@ -139,6 +160,8 @@ class TcpProxy:
         self._flowing.clear()
 
     async def restore(self) -> None:
+        self._silence_answers = None
+        self._answers_flowing.set()
         self._flowing.set()
         if self._server is None:
             await self.start()

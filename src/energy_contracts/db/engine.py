@@ -85,10 +85,10 @@ class Database:
         async with factory() as session, session.begin():
             yield session
 
-    def unit_of_work(self) -> AsyncSession:
-        """A writing session whose caller decides when to commit or roll back (and closes
-        it). Used where the end of a request's transaction must see the response."""
-        return self._write_sessions()
+    def unit_of_work(self, *, write: bool = True) -> AsyncSession:
+        """A session whose caller decides when to commit or roll back (``async with`` closes
+        it): the request's transaction, whose commit must be told apart from its work."""
+        return (self._write_sessions if write else self._sessions)()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

@@ -4,7 +4,9 @@
 SQLite takes its lock at BEGIN), hands the session to the handler, and ends it: when the
 handler has returned and its answer is rendered, it runs the request's ``before_commit``
 hooks in the same transaction and commits; when anything raises, it rolls back. So a 200 is
-sent only once the data is stored, and a failed commit becomes an error answer.
+sent only once the data is stored, and a failed commit becomes an error answer — a 503
+``commit-outcome-unknown`` when the connection to PostgreSQL broke during COMMIT of a write,
+since the server may have committed.
 
 A layer that must write in the same transaction as the work registers a hook
 (``before_commit``): the idempotency layer stores the answer that way, so that the work and
@@ -25,6 +27,7 @@ from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from energy_contracts.db.engine import Database
+from energy_contracts.errors import CommitOutcomeUnknown, is_database_unavailable
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READS_ONLY = "reads_only"
@@ -49,10 +52,20 @@ async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[Asyn
     write = request.method not in READ_ONLY_METHODS and not request.route_handler.opt.get(
         READS_ONLY
     )
-    async with database.session(write=write) as session:
-        yield session
-        for hook in request.scope["state"].get(_BEFORE_COMMIT, ()):
-            await hook(session)
+    async with database.unit_of_work(write=write) as session:
+        try:
+            yield session
+            for hook in request.scope["state"].get(_BEFORE_COMMIT, ()):
+                await hook(session)
+        except BaseException:
+            await session.rollback()
+            raise
+        try:
+            await session.commit()
+        except Exception as exc:
+            if write and database.dialect == "postgresql" and is_database_unavailable(exc):
+                raise CommitOutcomeUnknown from exc
+            raise
 
 
 async def provide_connection(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncConnection]:

@@ -32,6 +32,7 @@ async def test_a_request_beyond_the_pool_waits_then_is_a_503(
         data_dir=key_file.parent,
         db_pool_size=2,
         db_timeout_seconds=POOL_WAIT,
+        allowed_hosts="testserver",
     )
     app = create_app(settings)
     engine = app.state.database.engine

@@ -65,10 +65,7 @@ def decode_body(body: bytes, type_: type[T]) -> T:
     except msgspec.ValidationError:
         return _refused_or_repaired(body, type_, decoder)
     except msgspec.DecodeError:
-        located = non_finite_number_field(body)
-        if located is None:
-            raise MalformedJson() from None
-        raise Unprocessable(errors=[located]) from None
+        raise _not_json(body) from None
     except UnicodeDecodeError:
         raise MalformedJson("The request body is not valid UTF-8.") from None
     except RecursionError:
@@ -82,11 +79,20 @@ def _too_deep() -> BadRequest:
     return BadRequest(f"The request body nests deeper than {MAX_DEPTH} levels.")
 
 
+def _not_json(body: bytes) -> MalformedJson | Unprocessable:
+    """A body msgspec could not parse: a 422 if only a ``NaN`` or ``Infinity`` is in the
+    way (SPEC: a number that is not finite names its field), else a 400."""
+    located = non_finite_number_field(body)
+    return MalformedJson() if located is None else Unprocessable(errors=[located])
+
+
 def _untyped_document(body: bytes) -> Any:
     try:
         document = _untyped.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        raise MalformedJson() from None
+    except UnicodeDecodeError:
+        raise MalformedJson("The request body is not valid UTF-8.") from None
+    except msgspec.DecodeError:
+        raise _not_json(body) from None
     except RecursionError:
         raise _too_deep() from None
     if _depth(document) > MAX_DEPTH:

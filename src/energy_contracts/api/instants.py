@@ -27,7 +27,7 @@ _SPACE_FOR_PLUS = re.compile(
 _BEYOND_MICROSECONDS = re.compile(r"[.,]\d{7}")
 # What ISO 8601 writes an instant with; ``datetime.fromisoformat`` alone would also take any
 # character at all between date and time (a NUL, an "X").
-_ISO_CHARACTERS = re.compile(r"[0-9TtWZz:+\-., ]+")
+ISO_CHARACTERS = re.compile(r"[0-9TtWZz:+\-., ]+")
 # The documented shape (the parser reads more, and says why it refuses the rest): years
 # 1901 to 2198, so that no offset can carry a documented value out of the accepted range.
 _YEARS = r"(19(0[1-9]|[1-9][0-9])|20[0-9]{2}|21([0-8][0-9]|9[0-8]))"
@@ -80,7 +80,7 @@ def utc_instant(text: str) -> datetime | str:
     the rule for every instant the API accepts, in bodies and query parameters alike."""
     if "\x00" in text:
         return "must not contain NUL characters"
-    if not _ISO_CHARACTERS.fullmatch(text):
+    if not ISO_CHARACTERS.fullmatch(text):
         return "must be an ISO 8601 timestamp with an offset, e.g. 2024-01-15T00:00:00Z"
     if _BEYOND_MICROSECONDS.search(text):
         return "must have at most six digits of fractional seconds"

@@ -11,6 +11,7 @@ limit but answers 400, and parses in Python: slower on every request.
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 from http import HTTPStatus
 from typing import Any
@@ -19,6 +20,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from energy_contracts.errors import problem_body
 from energy_contracts.settings import load_settings
+
+LINGER_SECONDS = 1.0
 
 
 @cache
@@ -34,6 +37,7 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
         self._header_limit = header_limit_bytes()
         self._head_bytes = 0
         self._reading_head = True
+        self._refused = False
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -50,7 +54,7 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:
-        if self.transport.is_closing():
+        if self._refused or self.transport.is_closing():
             return  # refused: whatever else arrives is dropped unread
         super().data_received(data)
         if not self._reading_head or self.transport.is_closing():
@@ -73,4 +77,9 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
             "connection: close\r\n\r\n"
         )
         self.transport.write(head.encode("ascii") + body)
-        self.transport.close()
+        # Closed at once, a socket with unread bytes resets the connection, and the client
+        # may lose our answer: half-close, drop what still comes for a moment, then close.
+        self._refused = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        asyncio.get_running_loop().call_later(LINGER_SECONDS, self.transport.close)

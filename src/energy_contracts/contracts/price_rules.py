@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from energy_contracts.api.explain import field_path
-from energy_contracts.api.instants import in_accepted_range, utc_instant
+from energy_contracts.api.instants import ISO_CHARACTERS, in_accepted_range, utc_instant
 from energy_contracts.contracts.models import PriceSeries
 from energy_contracts.contracts.schemas import CONTRACT_TYPES, PriceIn
 from energy_contracts.db.base import canonical_decimal_text
@@ -202,6 +202,8 @@ def _instant_column(texts: list[str]) -> list[datetime] | None:
         # One text msgspec does not read sends them all to ``fromisoformat``.
         with contextlib.suppress(msgspec.ValidationError):
             return _TIMESTAMPS.decode(encoded)
+    if not all(map(ISO_CHARACTERS.fullmatch, texts)):
+        return None  # the exact path says which, and why
     try:
         return list(map(datetime.fromisoformat, texts))
     except ValueError:

@@ -127,7 +127,12 @@ class BuildingPrices(Controller):
             )
             begin, finish = service.requested_range(since, until, local, subject.timezone)
             rows = await subject.prices(connection, begin, finish)
-        return service.effective_answer(subject, rows, start=begin, end=finish, interval=interval)
+        return await service.computed(
+            lambda: service.effective_answer(
+                subject, rows, start=begin, end=finish, interval=interval
+            ),
+            size=service.rows_in(rows) + service.slots_in(begin, finish, interval),
+        )
 
     @get(
         "/effective-prices/current",
@@ -189,7 +194,10 @@ class BuildingPrices(Controller):
         connection: NamedDependency[AsyncConnection],
         data: Annotated[CostRequest, examples(COST_EXAMPLES)],
     ) -> CostAnswer:
-        consumption = [_consumption(index, item) for index, item in enumerate(data.consumption)]
+        consumption = await service.computed(
+            lambda: [_consumption(index, item) for index, item in enumerate(data.consumption)],
+            size=len(data.consumption),
+        )
         return await service.consumption_cost(connection, subject, consumption)
 
 

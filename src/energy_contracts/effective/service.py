@@ -7,14 +7,15 @@ Which contract a price comes from is carried through the pure pricing functions 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
+from anyio import CapacityLimiter, to_thread
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,9 +34,10 @@ from energy_contracts.effective.schemas import (
     PricedSlot,
 )
 from energy_contracts.errors import NotFound, Unprocessable
-from energy_contracts.pricing import ContractType, PricingInputError, Segment
+from energy_contracts.pricing import ContractType, PricingInputError, Segment, Window
 
 MAX_RANGE = timedelta(days=366)
+T = TypeVar("T")
 DEFAULT_SLOT_MINUTES = 60
 Source = Literal["building", "user"]
 
@@ -250,6 +252,30 @@ def intervals(segments: Sequence[Segment[Origin]]) -> list[EffectiveInterval]:
 _NO_ORIGIN: tuple[None, None, None] = (None, None, None)
 
 
+# Work on more rows or items than this leaves the event loop for a worker thread (see
+# ``computed``): a year of quarter hours is ~35,000 and takes seconds of exact arithmetic,
+# a day's 96 take well under a millisecond and stay.
+HEAVY_WORK = 2_000
+_COMPUTING_THREADS = 1
+_computing: CapacityLimiter | None = None
+
+
+async def computed(work: Callable[[], T], *, size: int) -> T:
+    """``work()``, on a worker thread when ``size`` says it is heavy, so that the event loop
+    keeps answering others (SPEC §8: ``/healthz`` within 50 ms); one such thread at a time,
+    so heavy requests queue for it instead of crowding out the loop's share of the GIL."""
+    if size < HEAVY_WORK:
+        return work()
+    global _computing
+    if _computing is None:
+        _computing = CapacityLimiter(_COMPUTING_THREADS)
+    return await to_thread.run_sync(work, limiter=_computing)
+
+
+def rows_in(rows: dict[uuid.UUID, list[PriceRow]]) -> int:
+    return sum(map(len, rows.values()))
+
+
 async def effective_prices(
     connection: AsyncConnection,
     subject: Pricing,
@@ -259,7 +285,15 @@ async def effective_prices(
     interval: int | None,
 ) -> EffectivePrices:
     rows = await subject.prices(connection, start, end)
-    return effective_answer(subject, rows, start=start, end=end, interval=interval)
+    return await computed(
+        lambda: effective_answer(subject, rows, start=start, end=end, interval=interval),
+        size=rows_in(rows) + slots_in(start, end, interval),
+    )
+
+
+def slots_in(start: datetime, end: datetime, interval: int | None) -> int:
+    """How many slots a resampled answer has (about): work that grows with the range."""
+    return 0 if interval is None else (end - start) // timedelta(minutes=interval)
 
 
 def effective_answer(
@@ -318,15 +352,18 @@ async def cheapest_window(
         raise Unprocessable.field("minutes", "must be a positive number of minutes")
     if timedelta(minutes=minutes) > end - start:
         raise Unprocessable.field("minutes", "is longer than the range from `from` to `to`")
-    curve = await subject.curve(connection, start, end)
-    with pricing_errors_as_422():
-        window = (
-            pricing.cheapest_window(curve, start, end, minutes)
-            if contiguous
-            else pricing.cheapest_slots(
+    rows = await subject.prices(connection, start, end)
+
+    def cheapest() -> Window[Origin] | None:
+        curve = subject.curve_of(rows)
+        with pricing_errors_as_422():
+            if contiguous:
+                return pricing.cheapest_window(curve, start, end, minutes)
+            return pricing.cheapest_slots(
                 curve, start, end, minutes, subject.slot_minutes, subject.timezone
             )
-        )
+
+    window = await computed(cheapest, size=rows_in(rows))
     if window is None:
         raise Unprocessable.field(
             "minutes", "no window of that length has known prices in the range"
@@ -354,9 +391,19 @@ async def consumption_cost(
     end = max(used.end for used in consumption)
     if end - start > MAX_RANGE:
         raise Unprocessable.field("consumption", "may span at most 366 days")
-    curve = await subject.curve(connection, start, end)
+    rows = await subject.prices(connection, start, end)
+    return await computed(
+        lambda: cost_answer(subject, rows, consumption), size=rows_in(rows) + len(consumption)
+    )
+
+
+def cost_answer(
+    subject: Pricing,
+    rows: dict[uuid.UUID, list[PriceRow]],
+    consumption: Sequence[pricing.Consumption],
+) -> CostAnswer:
     with pricing_errors_as_422():
-        result = pricing.cost(curve, consumption)
+        result = pricing.cost(subject.curve_of(rows), consumption)
     return CostAnswer(
         currency=subject.currency,
         total_cost=result.total_cost,

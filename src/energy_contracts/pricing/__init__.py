@@ -12,8 +12,9 @@ everything coming out is in UTC, and all arithmetic is on UTC instants at the mi
 resolution of ``datetime``. Local calendars and clocks use ``zoneinfo``; wall times are turned
 into instants with ``fold=0`` (see ``local_time``).
 
-Precision. Prices, kWh and costs are ``Decimal`` at the edges and exact ``Fraction`` or scaled
-integers inside, so nothing is lost until the output, where rounding happens once:
+Precision. Prices, kWh and costs are ``Decimal`` at the edges and exact scaled integers inside
+(prices as counts of a common unit, times in microseconds; see ``_exact``), so nothing is lost
+until the output, where rounding happens once:
 
 - A time-weighted mean (resampled slot, window average) over a stretch with a single price is
   that price, returned exactly as given. A mean that mixes prices is the exact rational mean

@@ -19,7 +19,7 @@ import math
 import operator
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from fractions import Fraction
 from itertools import filterfalse
 
@@ -32,7 +32,13 @@ COST_DECIMAL_PLACES = 10
 KWH_MIN_DECIMAL_PLACES = 10
 """Decimal places of kWh amounts, raised to the inputs' own places if they have more."""
 
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+"""A decimal context that never rounds: sums and products of finite Decimals in it are exact
+(the default context keeps 28 digits)."""
+
 _MEAN_SCALE = 10**MEAN_DECIMAL_PLACES
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
 _ONE_MICROSECOND = timedelta(microseconds=1)
 # Remainders of different denominators are ranked as integers over their least common
 # multiple while that stays this small; beyond it (thousands of unrelated consumption lengths)
@@ -75,6 +81,27 @@ def decimal_from_units(units: int, places: int) -> Decimal:
         places -= 1
     # Built from a string, so no Decimal context can round it.
     return Decimal(f"{units}E-{places}")
+
+
+def canonical(value: Decimal) -> Decimal:
+    """``value`` exactly, written without trailing fractional zeros and without a positive
+    exponent (``0.2127``, not ``0.212700``; ``100``, not ``1E+2``; ``0``, never ``-0``)."""
+    if not value:
+        return _ZERO
+    normalized = EXACT.normalize(value)
+    # Only a multiple of 10 can have a positive exponent once normalized.
+    if normalized.adjusted() < 1 or EXACT.remainder(normalized, 10):
+        return normalized
+    return EXACT.quantize(normalized, _ONE)
+
+
+def canonical_all(values: Iterable[Decimal]) -> list[Decimal]:
+    """``canonical`` of each value, in whole-list passes where normalising is enough (no
+    zero, no value of 10 or more in magnitude, where an exponent could stay positive)."""
+    normalized = list(map(EXACT.normalize, values))
+    if all(normalized) and max(map(Decimal.adjusted, normalized), default=0) < 1:
+        return normalized
+    return list(map(canonical, normalized))
 
 
 def common_units(prices: Sequence[Decimal]) -> tuple[list[int], int]:

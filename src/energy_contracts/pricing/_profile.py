@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cached_property, partial
 from itertools import accumulate, islice, repeat
 from typing import Generic
@@ -31,9 +32,20 @@ class TiledProfile(Generic[T]):
     needs the prices as integers.
     """
 
-    def __init__(self, pieces: list[Segment[T]], range_start: datetime) -> None:
+    def __init__(
+        self,
+        pieces: list[Segment[T]],
+        range_start: datetime,
+        prices: list[Decimal | None] | None = None,
+    ) -> None:
+        """The profile of ``pieces``, or of other ``prices`` over the same pieces."""
         self.pieces = pieces
         self.range_start = range_start
+        self._prices = prices
+
+    @cached_property
+    def prices(self) -> list[Decimal | None]:
+        return list(map(_PRICE_OF, self.pieces)) if self._prices is None else self._prices
 
     @cached_property
     def bounds_us(self) -> list[int]:
@@ -41,7 +53,7 @@ class TiledProfile(Generic[T]):
 
     @cached_property
     def unknown(self) -> list[int]:
-        return list(map(int, map(_IS_NONE, map(_PRICE_OF, self.pieces))))
+        return list(map(int, map(_IS_NONE, self.prices)))
 
     @cached_property
     def unknown_before(self) -> list[int]:
@@ -49,7 +61,7 @@ class TiledProfile(Generic[T]):
 
     @cached_property
     def _rates_and_denominator(self) -> tuple[list[int], int]:
-        prices = list(map(_PRICE_OF, self.pieces))
+        prices = self.prices
         known_units, denominator = common_units([price for price in prices if price is not None])
         if len(known_units) == len(prices):
             return known_units, denominator

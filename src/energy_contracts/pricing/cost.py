@@ -5,11 +5,11 @@ from __future__ import annotations
 import operator
 from bisect import bisect_right
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from itertools import repeat
 
-from energy_contracts.pricing._arguments import utc_range
+from energy_contracts.pricing._arguments import consumption_ranges
 from energy_contracts.pricing._exact import (
     COST_DECIMAL_PLACES,
     KWH_MIN_DECIMAL_PLACES,
@@ -20,7 +20,6 @@ from energy_contracts.pricing._exact import (
     most_decimal_places,
 )
 from energy_contracts.pricing.curve import tile_utc
-from energy_contracts.pricing.errors import PricingInputError
 from energy_contracts.pricing.model import (
     Consumption,
     CostPiece,
@@ -45,7 +44,7 @@ def cost(curve: Sequence[Segment[T]], consumption: Sequence[Consumption]) -> Cos
     the total consumption; the piece costs add up exactly to ``total_cost``, which is the exact
     total cost rounded half-to-even.
     """
-    starts, ends = _checked_ranges(consumption)
+    starts, ends = consumption_ranges(consumption)
     kwhs = list(map(_KWH_OF, consumption))
     kwh_places = max(KWH_MIN_DECIMAL_PLACES, most_decimal_places(kwhs))
     kwh_scale = 10**kwh_places
@@ -119,35 +118,6 @@ def cost(curve: Sequence[Segment[T]], consumption: Sequence[Consumption]) -> Cos
     )
 
 
-def _checked_ranges(consumption: Sequence[Consumption]) -> tuple[list[datetime], list[datetime]]:
-    """The starts and ends of ``consumption`` in UTC, or the first error among them and the
-    kWh (in order, as the API names them)."""
-    starts = list(map(_START_OF, consumption))
-    ends = list(map(_END_OF, consumption))
-    if (
-        set(map(_TZINFO_OF, starts)) | set(map(_TZINFO_OF, ends)) <= _UTC_ONLY
-        and all(map(operator.lt, starts, ends))
-        and all(map(Decimal.is_finite, map(_KWH_OF, consumption)))
-    ):
-        return starts, ends  # what a decoded request holds: nothing to convert or to refuse
-    starts, ends = [], []
-    for index, used in enumerate(consumption):
-        start, end = utc_range(
-            used.start,
-            used.end,
-            start_name=f"consumption[{index}].start",
-            end_name=f"consumption[{index}].end",
-        )
-        if not used.kwh.is_finite():
-            raise PricingInputError(f"consumption[{index}].kwh", "must be a finite number")
-        starts.append(start)
-        ends.append(end)
-    return starts, ends
-
-
-_START_OF = operator.attrgetter("start")
 _END_OF = operator.attrgetter("end")
 _KWH_OF = operator.attrgetter("kwh")
-_TZINFO_OF = operator.attrgetter("tzinfo")
-_UTC_ONLY = {UTC}
 _ONE_MICROSECOND = timedelta(microseconds=1)

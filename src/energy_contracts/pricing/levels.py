@@ -6,10 +6,11 @@ import math
 import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from itertools import repeat
 
+from energy_contracts.pricing._exact import EXACT
 from energy_contracts.pricing.errors import PricingInputError
 
 
@@ -65,20 +66,20 @@ def _ranked_by_spread(known: list[Decimal], ordered: list[Decimal]) -> list[Leve
     price is one bisection over four prices.
     """
     low, high = ordered[0], ordered[-1]
-    spread = _EXACT.subtract(high, low)
-    if not spread or _EXACT.multiply(5, spread) < max(_EXACT.abs(low), _EXACT.abs(high)):
+    spread = EXACT.subtract(high, low)
+    if not spread or EXACT.multiply(5, spread) < max(EXACT.abs(low), EXACT.abs(high)):
         return None
     count = len(ordered)
     middle = count // 2
     twice_median = (
-        _EXACT.multiply(2, ordered[middle])
+        EXACT.multiply(2, ordered[middle])
         if count % 2
-        else _EXACT.add(ordered[middle - 1], ordered[middle])
+        else EXACT.add(ordered[middle - 1], ordered[middle])
     )
-    five_medians = _EXACT.multiply(5, twice_median)
+    five_medians = EXACT.multiply(5, twice_median)
 
     def threshold(tenths: int) -> Decimal:  # med + tenths / 10 × spread
-        return _EXACT.multiply(_EXACT.add(five_medians, _EXACT.multiply(tenths, spread)), _TENTH)
+        return EXACT.multiply(EXACT.add(five_medians, EXACT.multiply(tenths, spread)), _TENTH)
 
     level_ends = (
         bisect_right(ordered, threshold(-3)),  # VERY_CHEAP: r ≤ -0.3
@@ -124,7 +125,5 @@ def _ranked_in_integers(known: list[Decimal]) -> list[Level]:
 
 
 _BY_RANK = (Level.VERY_CHEAP, Level.CHEAP, Level.NORMAL, Level.EXPENSIVE, Level.VERY_EXPENSIVE)
-# Exact: at this precision sums and products of the prices are never rounded.
-_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 _TENTH = Decimal("0.1")
 _BELOW_ALL = Decimal("-Infinity")

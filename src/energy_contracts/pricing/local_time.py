@@ -7,8 +7,9 @@ read with the offset in force before the gap, so it lands the gap's length later
 (02:30 on a day Vienna skips 02:00-03:00 becomes 03:30 CEST).
 
 Between two changes of its UTC offset a zone's wall clock runs with UTC, so everything that
-depends on the wall clock (the grid, slots) is plain arithmetic within each run of one offset;
-``utc_offset_changes`` is the one place that finds where the runs begin.
+depends on the wall clock (the grid, tariff windows) is plain arithmetic within each run of one
+offset (``utc_offset_runs``); ``utc_offset_changes`` is the one place that finds where the
+runs begin.
 """
 
 from __future__ import annotations
@@ -83,6 +84,24 @@ def utc_offset_changes(
     return changes
 
 
+def utc_offset_runs(
+    tz: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime, timedelta]]:
+    """``[start, end)`` (aware, not empty) cut where ``tz``'s UTC offset changes: ``(run
+    start, run end, offset)``, in UTC. Within a run the zone's wall clock runs with UTC,
+    ``offset`` ahead of it."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    changes = utc_offset_changes(tz, start, end)
+    run_starts = [start, *(change for change, _ in changes)]
+    run_ends = [*run_starts[1:], end]
+    offsets = [utc_offset_at(start, tz), *(offset for _, offset in changes)]
+    return [
+        (run_start, run_end, offset)
+        for run_start, run_end, offset in zip(run_starts, run_ends, offsets, strict=True)
+        if run_start < run_end
+    ]
+
+
 @lru_cache(maxsize=1024)
 def _offset_changes_in_year(tz: ZoneInfo, year: int) -> tuple[tuple[datetime, timedelta], ...]:
     """``(instant, new UTC offset)`` of each change in ``(Jan 1, next Jan 1]`` of the UTC ``year``.
@@ -125,12 +144,8 @@ def local_grid(start: datetime, end: datetime, minutes: int, tz: ZoneInfo) -> li
         return []
     step = timedelta(minutes=minutes)
     step_us = minutes * 60_000_000
-    changes = utc_offset_changes(tz, start, end)
-    run_starts = [start, *(change for change, _ in changes)]
-    run_ends = [*run_starts[1:], end]
-    offsets = [utc_offset_at(start, tz), *(offset for _, offset in changes)]
     instants: list[datetime] = []
-    for run_start, run_end, offset in zip(run_starts, run_ends, offsets, strict=True):
+    for run_start, run_end, offset in utc_offset_runs(tz, start, end):
         # Within one offset the wall clock is UTC shifted by it: the wall time is on the grid
         # exactly when the shifted instant is a whole number of steps after midnight.
         behind_grid = (run_start + offset - _EPOCH) // _ONE_MICROSECOND % step_us

@@ -175,11 +175,24 @@ def grid_slots(
     minutes_parameter: str = "minutes",
 ) -> GridSlots[T]:
     """The slots of ``resample``, with what it takes to compare their means exactly."""
+    boundaries = grid_boundaries(start, end, minutes, tz, minutes_parameter=minutes_parameter)
+    return GridSlots(boundaries, tile(curve, boundaries[0], boundaries[-1]))
+
+
+def grid_boundaries(
+    start: datetime,
+    end: datetime,
+    minutes: int,
+    tz: ZoneInfo,
+    *,
+    minutes_parameter: str = "minutes",
+) -> list[datetime]:
+    """``start``, the grid instants after it (``local_grid``) and ``end``, in UTC: where the
+    slots of ``resample`` begin and end."""
     start, end = utc_range(start, end)
     grid_minutes(minutes, minutes_parameter)
     grid = local_grid(start, end, minutes, tz)
-    boundaries = [start, *(instant for instant in grid if instant > start), end]
-    return GridSlots(boundaries, tile(curve, start, end))
+    return [start, *(instant for instant in grid if instant > start), end]
 
 
 _END_OF = operator.attrgetter("end")

@@ -5,11 +5,14 @@
 
 Each case runs the same question through both cores on the benchmark's price year
 (``workload``: Europe/Vienna, quarter hours of 2024, a day of 96 prices), after checking that
-both give the same answer, Decimal for Decimal. Calls are timed in batches of at least
-``--batch-seconds``, old and new alternating, in CPU time of the process, so that a noisy
-neighbour slows both alike and little; the table gives the new core's median time per call,
-the old core's, and their ratio (new / old). The old core is the unit tests' oracle,
-``tests/unit/pricing/fraction_core``. Not part of the test suite; see docs/performance.md.
+both give the same answer, Decimal for Decimal. Two cases measure the new core alone: the day
+read with SPEC §11's example tariff added, against the same read without (the issue's target:
+within 1.2×), with the tariff's curve made per read, and made once as the bulk read shares
+it. Calls are timed in batches of at least ``--batch-seconds``, the two sides alternating, in
+CPU time of the process, so that a noisy neighbour slows both alike and little; the table
+gives the median time per call, the baseline's, and their ratio. The old core is the unit
+tests' oracle, ``tests/unit/pricing/fraction_core``. Not part of the test suite; see
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ CASES = (
     "read-60",
     "cheapest-window",
     "cheapest-slots",
+    "read-tariff",
+    "read-tariff-shared",
     "cost-year",
     "resample-year",
 )
@@ -61,14 +66,20 @@ def old_core() -> ModuleType:
 
 @dataclass(frozen=True)
 class Case:
+    """``measured`` against ``baseline``: the new core against the old on one question
+    (``same_answer``: both must answer it digit for digit alike), or two questions of the
+    new core (with a tariff against without)."""
+
     key: str
     title: str
     unit: str  # "µs" or "ms" per call
     goal: Goal
     threshold: float
-    new: Callable[[], Any]
-    old: Callable[[], Any]
+    measured: Callable[[], Any]
+    baseline: Callable[[], Any]
     context: dict[str, Any]
+    baseline_label: str = "Fraction core"
+    same_answer: bool = True
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,49 @@ def read_answer(core: ModuleType, day: Day, interval: int | None) -> Callable[[]
     return answer
 
 
+def vienna_tariff(tz: ZoneInfo) -> pricing.Tariff:
+    """SPEC §11's example: a winter night rate and a weekday evening peak on the grid, a
+    default rate, a flat levy, 20 % VAT (not on negative prices)."""
+    winter = (1, 2, 3, 10, 11, 12)
+    return pricing.Tariff(
+        tz,
+        (
+            pricing.TariffComponent(
+                "grid energy",
+                pricing.ComponentKind.GRID,
+                windows=(
+                    pricing.TariffWindow(Decimal("0.0225"), 0, 6 * 60, winter),
+                    pricing.TariffWindow(
+                        Decimal("0.1124"), 17 * 60, 20 * 60, winter, (1, 2, 3, 4, 5)
+                    ),
+                ),
+                default_price=Decimal("0.0749"),
+            ),
+            pricing.TariffComponent(
+                "electricity levy", pricing.ComponentKind.LEVY, price=Decimal("0.015")
+            ),
+        ),
+        vat_percent=Decimal(20),
+        vat_on_negative=False,
+        standing_charge_per_day=Decimal("0.41"),
+    )
+
+
+def read_with_tariff(day: Day, tariff: pricing.Tariff, *, shared: bool) -> Callable[[], Any]:
+    """The day read with a tariff added: the tariff's curve of the day made for this read, or
+    (``shared``) made once, as the bulk read shares it between buildings."""
+    surcharges = pricing.tariff_curve(tariff, day.start, day.end)
+
+    def answer() -> Any:
+        curve = spot_curve(pricing, day.rows, day.tz)
+        day_surcharges = surcharges if shared else pricing.tariff_curve(tariff, day.start, day.end)
+        totals = pricing.with_tariff(curve, day_surcharges, tariff)
+        segments = pricing.tile(totals, day.start, day.end)
+        return segments, pricing.levels([segment.price for segment in segments])
+
+    return answer
+
+
 def cases(selected: set[str]) -> list[Case]:
     old = old_core()
     new: ModuleType = pricing
@@ -189,6 +243,27 @@ def cases(selected: set[str]) -> list[Case]:
                 read_context,
             )
         )
+    if {"read-tariff", "read-tariff-shared"} & selected:
+        tariff = vienna_tariff(day.tz)
+        within = (Goal.RATIO_AT_MOST, 1.2)  # the issue's target for a read with a tariff
+        for key, title, shared in (
+            ("read-tariff", "day read with a tariff", False),
+            ("read-tariff-shared", "day read, tariff curve shared", True),
+        ):
+            if key in selected:
+                found.append(
+                    Case(
+                        key,
+                        title,
+                        "µs",
+                        *within,
+                        read_with_tariff(day, tariff, shared=shared),
+                        read_answer(new, day, None),
+                        read_context,
+                        baseline_label="without tariff",
+                        same_answer=False,
+                    )
+                )
     if {"cost-year", "resample-year"} & selected:
         rows = year_rows()
         year_curve = spot_curve(new, rows, day.tz)
@@ -248,22 +323,23 @@ def time_batch(function: Callable[[], Any], calls: int, unit: str) -> float:
 
 
 def measure(case: Case, repeat: int, batch_seconds: float) -> Outcome:
-    if repr(case.new()) != repr(case.old()):  # digit for digit, not merely equal in value
+    # Digit for digit, not merely equal in value.
+    if case.same_answer and repr(case.measured()) != repr(case.baseline()):
         raise RuntimeError(f"{case.key}: the two cores disagree")
     for _ in range(WARMUP_CALLS):
-        case.new()
-        case.old()
-    new_calls = calls_per_batch(case.new, batch_seconds)
-    old_calls = calls_per_batch(case.old, batch_seconds)
-    new_samples: list[float] = []
-    old_samples: list[float] = []
+        case.measured()
+        case.baseline()
+    measured_calls = calls_per_batch(case.measured, batch_seconds)
+    baseline_calls = calls_per_batch(case.baseline, batch_seconds)
+    measured: list[float] = []
+    baseline: list[float] = []
     for _ in range(repeat):
-        new_samples.append(time_batch(case.new, new_calls, case.unit))
-        old_samples.append(time_batch(case.old, old_calls, case.unit))
+        measured.append(time_batch(case.measured, measured_calls, case.unit))
+        baseline.append(time_batch(case.baseline, baseline_calls, case.unit))
     log(
-        f"{case.key}: new {statistics.median(new_samples):.1f} {case.unit}, "
-        f"old {statistics.median(old_samples):.1f} {case.unit} "
-        f"({new_calls} and {old_calls} calls a batch)"
+        f"{case.key}: {statistics.median(measured):.1f} {case.unit}, "
+        f"{case.baseline_label} {statistics.median(baseline):.1f} {case.unit} "
+        f"({measured_calls} and {baseline_calls} calls a batch)"
     )
     return Outcome(
         case.key,
@@ -271,10 +347,13 @@ def measure(case: Case, repeat: int, batch_seconds: float) -> Outcome:
         case.unit,
         case.goal,
         case.threshold,
-        samples=new_samples,
-        baseline_label="Fraction core",
-        baseline=old_samples,
-        context={**case.context, "calls_per_batch": {"new": new_calls, "old": old_calls}},
+        samples=measured,
+        baseline_label=case.baseline_label,
+        baseline=baseline,
+        context={
+            **case.context,
+            "calls_per_batch": {"measured": measured_calls, "baseline": baseline_calls},
+        },
     )
 
 

@@ -231,11 +231,6 @@ def describe(errors: Sequence[FieldError], shown: int = 3) -> str:
     return f"{text} (and {more} more)" if more > 0 else text
 
 
-class TooManyRequests(ProblemError):
-    status = 429
-    slug = "rate-limited"
-
-
 class ServiceUnavailable(ProblemError):
     status = 503
     slug = "database-unavailable"

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from energy_contracts.api.paging import BY_INSTANT
-from energy_contracts.contracts.repository import load_prices
 from energy_contracts.db.engine import Database
+from energy_contracts.effective.repository import prices_of
 from tests.support.factories import make_building, make_contract, make_user
 from tests.support.http import assert_problem, exact, micros, next_url
 from tests.support.tenants import Tenant, TenantFactory
@@ -480,7 +480,7 @@ async def test_delete_prices_in_a_range_and_then_all(tenant: Tenant, user: dict[
     assert_problem(await tenant.delete(contract.prices_path, params=naive), 422, "from")
 
 
-async def test_load_prices_returns_the_range_and_the_entry_before(
+async def test_the_read_behind_effective_prices_is_the_range_and_the_entry_before(
     tenant: Tenant, user: dict[str, Any], database: Database
 ) -> None:
     contract = await new_contract(tenant, user, energy_contract_type="monthly")
@@ -488,24 +488,24 @@ async def test_load_prices_returns_the_range_and_the_entry_before(
     exact(await contract.put_prices(price_json([(f"0.{i + 1}", m) for i, m in enumerate(months)])))
     contract_id = uuid.UUID(contract.path.rsplit("/", 1)[1])
     start = datetime(2024, 2, 10, tzinfo=UTC)
-    async with database.session(write=False) as session:
-        rows = await load_prices(
-            session, tenant.org_id, contract_id, start, start + timedelta(days=30)
-        )
-        assert rows == [
-            (datetime(2024, 1, 31, 23, tzinfo=UTC), Decimal("0.2")),
-            (datetime(2024, 2, 29, 23, tzinfo=UTC), Decimal("0.3")),
-        ]
-        exactly_on = datetime(2024, 1, 31, 23, tzinfo=UTC)
-        rows = await load_prices(session, tenant.org_id, contract_id, exactly_on, start)
-        assert rows == [
-            (datetime(2023, 12, 31, 23, tzinfo=UTC), Decimal("0.1")),
-            (exactly_on, Decimal("0.2")),
-        ]
-        early = datetime(2020, 1, 1, tzinfo=UTC)
-        assert await load_prices(session, tenant.org_id, contract_id, early, early) == []
-        other_org = uuid.uuid4()
-        assert await load_prices(session, other_org, contract_id, early, start) == []
+
+    async def read(org_id: uuid.UUID, since: datetime, until: datetime) -> list[Any]:
+        async with database.engine.connect() as connection:
+            rows = await prices_of(connection, org_id, [contract_id], since, until)
+        return sorted(rows[contract_id])
+
+    assert await read(tenant.org_id, start, start + timedelta(days=30)) == [
+        (datetime(2024, 1, 31, 23, tzinfo=UTC), Decimal("0.2")),
+        (datetime(2024, 2, 29, 23, tzinfo=UTC), Decimal("0.3")),
+    ]
+    exactly_on = datetime(2024, 1, 31, 23, tzinfo=UTC)
+    assert await read(tenant.org_id, exactly_on, start) == [
+        (datetime(2023, 12, 31, 23, tzinfo=UTC), Decimal("0.1")),
+        (exactly_on, Decimal("0.2")),
+    ]
+    early = datetime(2020, 1, 1, tzinfo=UTC)
+    assert await read(tenant.org_id, early, early + timedelta(days=1)) == []
+    assert await read(uuid.uuid4(), early, start) == []
 
 
 # --- atomicity and volume ----------------------------------------------------------------------

@@ -60,12 +60,6 @@ class WriteCounts:
         return self.inserted + self.updated > 0
 
 
-async def postgresql_connection(session: AsyncSession) -> AsyncConnection | None:
-    """The request's connection when it is PostgreSQL (asyncpg), else None."""
-    connection = await session.connection()
-    return connection if connection.dialect.name == "postgresql" else None
-
-
 async def driver_fetch(connection: AsyncConnection, sql: str, *args: Any) -> list[Any]:
     """``sql`` (``$n`` parameters) through asyncpg itself: its prepared-statement cache, no
     statement compilation, no result processing. A failure of the connection is handled as
@@ -94,9 +88,13 @@ async def _raise_if_disconnected(connection: AsyncConnection, error: Exception) 
         ) from error
 
 
-def price_scope(org_id: uuid.UUID, contract_id: uuid.UUID) -> list[ColumnElement[bool]]:
-    """The tenant scope of a contract's prices: organisation and contract in one WHERE."""
-    return [energy_prices.c.org_id == org_id, energy_prices.c.contract_id == contract_id]
+def price_scope(org_id: uuid.UUID, *contract_ids: uuid.UUID) -> list[ColumnElement[bool]]:
+    """The tenant scope of contracts' prices: organisation and contract(s) in one WHERE."""
+    contract = energy_prices.c.contract_id
+    return [
+        energy_prices.c.org_id == org_id,
+        contract == contract_ids[0] if len(contract_ids) == 1 else contract.in_(contract_ids),
+    ]
 
 
 def _in_range(start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
@@ -142,7 +140,7 @@ async def prices_of_contracts(
         return grouped
     result = await session.execute(
         select(energy_prices.c.contract_id, energy_prices.c.ts, energy_prices.c.price)
-        .where(energy_prices.c.org_id == org_id, energy_prices.c.contract_id.in_(contract_ids))
+        .where(*price_scope(org_id, *contract_ids))
         .order_by(energy_prices.c.contract_id, energy_prices.c.ts)
     )
     for contract_id, ts, price in result:

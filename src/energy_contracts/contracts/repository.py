@@ -1,21 +1,18 @@
 """Every query for contracts, tenant-scoped: organisation (and user) in the same WHERE as the id.
 
-Bulk price writes live in ``contracts.prices``; ``load_prices`` is the read the pricing
-questions (effective prices, cheapest windows, cost) are built on.
+Bulk price reads and writes live in ``contracts.prices``; the reads behind effective prices
+in ``effective.repository``.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.buildings.models import Building
-from energy_contracts.contracts.models import EnergyContract, PriceRow, energy_prices
-from energy_contracts.contracts.prices import price_scope, read_prices
+from energy_contracts.contracts.models import EnergyContract
 from energy_contracts.tenancy import find_scoped, scoped
 from energy_contracts.users.models import User
 
@@ -105,27 +102,3 @@ async def delete_contract(session: AsyncSession, contract: EnergyContract) -> No
     """Its prices go with it (``ON DELETE CASCADE``)."""
     await session.delete(contract)
     await session.flush()
-
-
-async def load_prices(
-    session: AsyncSession,
-    org_id: uuid.UUID,
-    contract_id: uuid.UUID,
-    start: datetime,
-    end: datetime,
-) -> list[PriceRow]:
-    """The prices in ``[start, end)`` plus the last one before ``start``, ascending.
-
-    The entry before ``start`` is the one in force at ``start`` (if its period reaches that
-    far): a price curve over ``[start, end)`` needs it. Two index range scans on
-    ``(org_id, contract_id, ts)``.
-    """
-    before = await session.execute(
-        select(energy_prices.c.ts, energy_prices.c.price)
-        .where(*price_scope(org_id, contract_id), energy_prices.c.ts < start)
-        .order_by(energy_prices.c.ts.desc())
-        .limit(1)
-    )
-    rows: list[PriceRow] = [(ts, price) for ts, price in before]
-    rows += await read_prices(session, org_id, contract_id, start=start, end=end)
-    return rows

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.auth.clients import find_client
@@ -16,6 +16,7 @@ from energy_contracts.auth.tokens import ALL_SCOPES
 from energy_contracts.db.base import utcnow
 from energy_contracts.errors import NotFound, Unprocessable
 from energy_contracts.orgs.service import get_organisation
+from energy_contracts.tenancy import scoped
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,7 @@ async def create_client(
 
 async def list_clients(session: AsyncSession, org_id: uuid.UUID) -> Sequence[OAuthClient]:
     await get_organisation(session, org_id)
-    result = await session.scalars(
-        select(OAuthClient).where(OAuthClient.org_id == org_id).order_by(OAuthClient.created_at)
-    )
+    result = await session.scalars(scoped(OAuthClient, org_id).order_by(OAuthClient.created_at))
     return result.all()
 
 

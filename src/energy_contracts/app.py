@@ -16,12 +16,12 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from energy_contracts import __version__
 from energy_contracts.api.bodies import StrictBodies
+from energy_contracts.api.docs import interactive_docs
 from energy_contracts.api.openapi import ApiDocument, StructSchemas
 from energy_contracts.api.query import (
     explain_parameter,
@@ -122,10 +122,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     metrics.instrument_pool(database.engine)
     structs = StructSchemas()
     structs.types.update(oauth.DOCUMENTED_TYPES)
+    document = ApiDocument(
+        structs, extensions=[partial(document_idempotency_key, api_prefix=API_PREFIX)]
+    )
+    docs, docs_assets = interactive_docs(document, api_prefix=API_PREFIX)
 
     app = Litestar(
         route_handlers=[
             api_router(),
+            docs_assets,
             oauth.issue_token,
             oauth.jwks,
             oauth.authorization_server_metadata,
@@ -155,13 +160,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description=DESCRIPTION,
             path=API_PREFIX,
             components=Components(security_schemes=SECURITY_SCHEMES),
-            render_plugins=[
-                ApiDocument(
-                    structs,
-                    extensions=[partial(document_idempotency_key, api_prefix=API_PREFIX)],
-                ),
-                SwaggerRenderPlugin(path="/docs"),
-            ],
+            render_plugins=[document, *docs],
         ),
         state=State(
             {

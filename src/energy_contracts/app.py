@@ -42,6 +42,7 @@ from energy_contracts.auth.keys import load_signing_key
 from energy_contracts.auth.ratelimit import TokenRateLimiter
 from energy_contracts.auth.tokens import TokenService
 from energy_contracts.buildings.controller import BuildingController
+from energy_contracts.console.controller import console_routes, template_config
 from energy_contracts.contracts.controller import ContractController, list_organisation_contracts
 from energy_contracts.db.engine import Database
 from energy_contracts.db.session import provide_connection, provide_database, provide_session
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             readyz,
             metrics_handler,
+            *console_routes(signing_key),
         ],
         dependencies={
             "session": Provide(provide_session),
@@ -151,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             missing_parameters=missing_parameters,
         ),
         response_class=ExactJSON,
+        template_config=template_config(),
         before_request=answer_options,
         # The body limit is enforced around the whole app (RequestContextMiddleware).
         request_max_body_size=None,

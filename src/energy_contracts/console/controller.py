@@ -200,7 +200,7 @@ class ConsolePages(Controller):
         filename = f"prices-{building_id}-{shown.day.isoformat()}.csv"
         return Response(
             views.prices_csv(shown),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 

@@ -114,5 +114,5 @@ async def last_prices(session: AsyncSession, org_id: uuid.UUID) -> list[LastPric
             & (Building.id == EnergyContract.building_id),
         )
     )
-    rows = (await session.execute(statement)).tuples()
+    rows = await session.execute(statement)
     return [LastPrice(*row) for row in rows if row[6] is not None]

@@ -64,15 +64,11 @@
     pointRadius: 0,
     pointHitRadius: 4,
     spanGaps: false,
-    fill: hasBreakdown ? false : "origin",
+    fill: false,
     segment: {
       borderColor: function (context) {
         var interval = ownInterval(context);
         return interval ? LEVEL[interval.level] || CONNECTOR : CONNECTOR;
-      },
-      backgroundColor: function (context) {
-        var interval = ownInterval(context);
-        return interval ? (LEVEL[interval.level] || CONNECTOR) + "b3" : "transparent";
       },
       borderDash: function (context) {
         var interval = ownInterval(context);
@@ -103,23 +99,35 @@
   var drawn = {steps: 0, gaps: 0, window: false, now: false};
   var xOf = function (chart, value) { return chart.scales.x.getPixelForValue(value); };
 
-  var shading = {
-    id: "unknownStretches",
+  // Beneath the line: each known interval's area in its level's colour (unless the parts of
+  // a breakdown fill it), each unknown stretch shaded and labelled. Edges on whole pixels, so
+  // that neighbouring areas meet without a seam.
+  var areas = {
+    id: "levelsAndUnknownStretches",
     beforeDatasetsDraw: function (chart) {
       var area = chart.chartArea, ctx = chart.ctx;
+      var zero = Math.min(Math.max(chart.scales.y.getPixelForValue(0), area.top), area.bottom);
       drawn.gaps = 0;
       ctx.save();
       intervals.forEach(function (interval) {
-        if (interval.price !== null) return;
-        var x0 = xOf(chart, minutes(interval.start)), x1 = xOf(chart, minutes(interval.end));
-        ctx.fillStyle = UNKNOWN;
-        ctx.fillRect(x0, area.top, x1 - x0, area.bottom - area.top);
-        drawn.gaps += 1;
-        if (x1 - x0 > 48) {
+        var x0 = Math.round(xOf(chart, minutes(interval.start)));
+        var x1 = Math.round(xOf(chart, minutes(interval.end)));
+        if (interval.price === null) {
+          ctx.fillStyle = UNKNOWN;
+          ctx.fillRect(x0, area.top, x1 - x0, area.bottom - area.top);
+          ctx.save();
+          ctx.translate((x0 + x1) / 2 + 4, area.top + (area.bottom - area.top) / 2);
+          ctx.rotate(-Math.PI / 2);
           ctx.fillStyle = "#555555";
           ctx.font = "12px system-ui, sans-serif";
           ctx.textAlign = "center";
-          ctx.fillText("no price", (x0 + x1) / 2, area.top + (area.bottom - area.top) / 2);
+          ctx.fillText("no price", 0, 0);
+          ctx.restore();
+          drawn.gaps += 1;
+        } else if (!hasBreakdown) {
+          var y = chart.scales.y.getPixelForValue(Number(interval.price));
+          ctx.fillStyle = (LEVEL[interval.level] || CONNECTOR) + "b3";
+          ctx.fillRect(x0, Math.min(y, zero), x1 - x0, Math.abs(zero - y));
         }
       });
       ctx.restore();
@@ -181,7 +189,7 @@
   new Chart(canvas, {
     type: "line",
     data: {datasets: datasets},
-    plugins: [shading, marks],
+    plugins: [areas, marks],
     options: {
       animation: false,
       responsive: true,

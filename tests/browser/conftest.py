@@ -237,8 +237,8 @@ def sign_in(page: Page, base_url: str, client_id: str, client_secret: str) -> No
     page.wait_for_url(f"{base_url}/console/")
 
 
-def save_screenshot(page: Page, name: str) -> Path:
+def save_screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTEFACTS / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

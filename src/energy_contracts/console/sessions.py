@@ -122,6 +122,8 @@ async def provide_viewer(
     status: ClientStatus = request.app.state.client_status
     if not await status.is_active(stored.org_id, stored.client_id):
         raise SignInRequired
+    # The access log names the client, as it does for the API's bearer tokens.
+    request.scope["state"]["client_id"] = stored.client_id
     return Viewer(stored.org_id, stored.client_id, frozenset(stored.scope.split()))
 
 

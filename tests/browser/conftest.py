@@ -103,7 +103,7 @@ class Served:
         return self.server.base_url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("browser")
     key_file = directory / "signing-key.pem"
@@ -180,13 +180,15 @@ def partner(served: Served) -> Iterator[Partner]:
         yield Partner(org_id, client_id, secret, api)
 
 
-@pytest.fixture(scope="session")
+# Package-scoped: while Playwright's sync API is started, the main thread counts as running
+# an event loop, and tests elsewhere that call asyncio.run() must come after it has stopped.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium (.ci/run does)"
     launched = playwright.chromium.launch(

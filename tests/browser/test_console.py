@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Route
 
 from tests.browser.conftest import (
     OfflineContext,
@@ -30,6 +32,7 @@ DRAWN = f"{CHART}[data-drawn-steps]"
 UNKNOWN = [217, 217, 217]  # day-chart.js: UNKNOWN
 WINDOW = [31, 79, 209]  # WINDOW
 NOW = [17, 17, 17]  # NOW
+CHART_DATA = re.compile(r'<script type="application/json" id="chart-data">(.*?)</script>', re.S)
 
 
 def _home(partner: Partner, *days: date, skip_local_hours: range = range(0)) -> tuple[str, str]:
@@ -339,3 +342,69 @@ def test_a_25_hour_day_as_support_staff_see_it(
         save_screenshot(page, "day-view-25-hours-full.png", full_page=True),
     ):
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_tariffs_breakdown_is_stacked_beneath_the_total(
+    served: Served, partner: Partner, page: Page
+) -> None:
+    """When the effective-prices answer carries a tariff's ``breakdown`` (SPEC §11), its
+    parts are stacked beneath the total. The answer is given one on its way to the browser
+    here, shaped as SPEC §11 has it: energy, grid, levy, other and VAT adding up to price."""
+    user_id, building_id = _home(partner, SHORT_DAY)
+    grid, levy, vat = Decimal("0.05"), Decimal("0.015"), Decimal("0.02")
+
+    def with_breakdown(route: Route) -> None:
+        response = route.fetch()
+        html = response.text()
+        found = CHART_DATA.search(html)
+        assert found is not None
+        data = json.loads(found[1])
+        for interval in data["answer"]["intervals"]:
+            price = Decimal(interval["price"])
+            parts = {"grid": grid, "levy": levy, "other": Decimal(0), "vat": vat}
+            interval["breakdown"] = {
+                "energy": str(price - sum(parts.values())),
+                **{name: str(value) for name, value in parts.items()},
+            }
+        body = html[: found.start(1)] + json.dumps(data) + html[found.end(1) :]
+        route.fulfill(response=response, body=body)
+
+    page.route(f"**/buildings/{building_id}?day=*", with_breakdown)
+    sign_in(page, served.base_url, partner.client_id, partner.client_secret)
+    _day_view(page, served, user_id, building_id, day=SHORT_DAY.isoformat())
+
+    chart = page.evaluate(
+        f"""() => {{
+            const chart = Chart.getChart(document.querySelector('{CHART}'));
+            return {{labels: chart.data.datasets.map(d => d.label),
+                     legend: chart.options.plugins.legend.display}};
+        }}"""
+    )
+    assert chart == {
+        "labels": ["price", "energy", "grid", "levy", "other", "vat"],
+        "legend": True,
+    }
+    assert _drawn(page)["drawnSteps"] == "92"
+    # At 09:30 (510 minutes into this 23-hour day), halfway up the energy part and halfway up
+    # the grid part above it: each area has its part's hue (energy blue, grid orange).
+    energy, grid_area = page.evaluate(
+        f"""() => {{
+            const canvas = document.querySelector('{CHART}');
+            const chart = Chart.getChart(canvas);
+            const data = JSON.parse(document.getElementById('chart-data').textContent);
+            const start = Date.parse(data.answer.from);
+            const at = data.answer.intervals.find(
+                i => (Date.parse(i.start) - start) / 60000 === 510);
+            const energy = Number(at.breakdown.energy), grid = Number(at.breakdown.grid);
+            const ratio = chart.currentDevicePixelRatio;
+            const x = Math.round(chart.scales.x.getPixelForValue(510 + 7)) * ratio;
+            const context = canvas.getContext('2d');
+            const colour = value => {{
+                const y = Math.round(chart.scales.y.getPixelForValue(value)) * ratio;
+                return Array.from(context.getImageData(x, y, 1, 1).data.slice(0, 3));
+            }};
+            return [colour(energy / 2), colour(energy + grid / 2)];
+        }}"""
+    )
+    assert energy[2] > energy[1] > energy[0]  # blue
+    assert grid_area[0] > grid_area[1] > grid_area[2]  # orange

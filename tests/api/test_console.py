@@ -477,3 +477,18 @@ async def test_the_user_page_shows_buildings_and_contracts(
     assert f'href="/console/users/{user["id"]}/buildings/{building["id"]}">Garage</a>' in page.text
     assert page.text.count(contract["id"]) == 1
     assert "crm-7" in page.text
+
+
+async def test_a_malformed_day_or_window_is_an_error_page(console: Console, tenant: Tenant) -> None:
+    user = await make_user(tenant)
+    building = await make_building(tenant, user["id"])
+    await console.sign_in(tenant)
+    page = f"/console/users/{user['id']}/buildings/{building['id']}"
+
+    wrong_day = await console.get(f"{page}?day=26.10.2025")
+    assert wrong_day.status_code == 422
+    assert wrong_day.headers["content-type"] == "text/html; charset=utf-8"
+    assert "day: must be a date, YYYY-MM-DD" in wrong_day.text
+    too_short = await console.get(f"{page}?day=2025-10-26&window=5")
+    assert too_short.status_code == 400
+    assert too_short.headers["content-type"] == "text/html; charset=utf-8"

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from energy_contracts.console.models import ConsoleSession
 from energy_contracts.db.engine import Database
 from energy_contracts.orgs import clients
-from tests.browser.days import LONG_DAY, SHORT_DAY, prices, quarter_hours
+from tests.support.days import LONG_DAY, SHORT_DAY, prices, quarter_hours
 from tests.support.factories import make_building, make_contract, make_user
 from tests.support.http import exact
 from tests.support.tenants import Tenant, TenantFactory

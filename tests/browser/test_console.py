@@ -23,7 +23,7 @@ from tests.browser.conftest import (
     save_screenshot,
     sign_in,
 )
-from tests.browser.days import LONG_DAY, SHORT_DAY, VIENNA, prices, quarter_hours
+from tests.support.days import LONG_DAY, SHORT_DAY, VIENNA, prices, quarter_hours
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Price days for the browser tests: every quarter hour of a local day, distinct prices."""
+"""Price days for the console tests: every quarter hour of a local day, distinct prices."""
 
 from __future__ import annotations
 

@@ -16,12 +16,12 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from energy_contracts import __version__
 from energy_contracts.api.bodies import StrictBodies
+from energy_contracts.api.docs import interactive_docs
 from energy_contracts.api.openapi import ApiDocument, StructSchemas
 from energy_contracts.api.query import (
     explain_parameter,
@@ -42,6 +42,7 @@ from energy_contracts.auth.keys import load_signing_key
 from energy_contracts.auth.ratelimit import TokenRateLimiter, VerificationSlots
 from energy_contracts.auth.tokens import TokenService
 from energy_contracts.buildings.controller import BuildingController
+from energy_contracts.console.controller import console_routes, template_config
 from energy_contracts.contracts.controller import ContractController, list_organisation_contracts
 from energy_contracts.db.engine import Database
 from energy_contracts.db.session import provide_connection, provide_database, provide_session
@@ -122,16 +123,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
     metrics.instrument_pool(database.engine)
     structs = StructSchemas()
     structs.types.update(oauth.DOCUMENTED_TYPES)
+    document = ApiDocument(
+        structs, extensions=[partial(document_idempotency_key, api_prefix=API_PREFIX)]
+    )
+    docs, docs_assets = interactive_docs(document, api_prefix=API_PREFIX)
 
     app = Litestar(
         route_handlers=[
             api_router(),
+            docs_assets,
             oauth.issue_token,
             oauth.jwks,
             oauth.authorization_server_metadata,
             healthz,
             readyz,
             metrics_handler,
+            *console_routes(signing_key),
         ],
         dependencies={
             "session": Provide(provide_session),
@@ -146,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             missing_parameters=missing_parameters,
         ),
         response_class=ExactJSON,
+        template_config=template_config(),
         before_request=answer_options,
         # The body limit is enforced around the whole app (RequestContextMiddleware).
         request_max_body_size=None,
@@ -155,13 +163,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description=DESCRIPTION,
             path=API_PREFIX,
             components=Components(security_schemes=SECURITY_SCHEMES),
-            render_plugins=[
-                ApiDocument(
-                    structs,
-                    extensions=[partial(document_idempotency_key, api_prefix=API_PREFIX)],
-                ),
-                SwaggerRenderPlugin(path="/docs"),
-            ],
+            render_plugins=[document, *docs],
         ),
         state=State(
             {

@@ -3,6 +3,7 @@ the migrations-versus-models test). A face: it imports every domain."""
 
 from energy_contracts.auth.models import OAuthClient
 from energy_contracts.buildings.models import Building
+from energy_contracts.console.models import ConsoleSession
 from energy_contracts.contracts.models import EnergyContract, energy_prices
 from energy_contracts.db.base import metadata
 from energy_contracts.idempotency.models import IdempotencyRecord
@@ -11,6 +12,7 @@ from energy_contracts.users.models import User
 
 __all__ = [
     "Building",
+    "ConsoleSession",
     "EnergyContract",
     "IdempotencyRecord",
     "OAuthClient",

@@ -24,6 +24,7 @@ TABLES = {
     "energy_contracts",
     "energy_prices",
     "idempotency_keys",
+    "console_sessions",
 }
 
 

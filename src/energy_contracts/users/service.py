@@ -103,6 +103,21 @@ async def get_user_by_external_id(
     return user
 
 
+async def search_users(session: AsyncSession, org_id: uuid.UUID, text: str) -> list[User]:
+    """The users whose email (case-insensitive) or external id is exactly ``text``."""
+    if "\x00" in text:
+        return []
+    found: list[User] = []
+    by_email = await repository.find_by_email_key(session, org_id, email_key_of(text))
+    if by_email is not None:
+        found.append(by_email)
+    if len(text) <= MAX_EXTERNAL_USER_ID_LENGTH:
+        by_external_id = await repository.find_by_external_id(session, org_id, text)
+        if by_external_id is not None and by_external_id not in found:
+            found.append(by_external_id)
+    return found
+
+
 async def _reject_duplicates(
     session: AsyncSession,
     org_id: uuid.UUID,

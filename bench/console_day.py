@@ -1,0 +1,170 @@
+"""Server time of the console's building day view (SPEC §13: well under 100 ms).
+
+    .venv/bin/python bench/console_day.py                       # embedded SQLite
+    .venv/bin/python bench/console_day.py --database-url postgresql://postgres@127.0.0.1:5432/x
+
+Builds the app in process on a fresh database (a PostgreSQL URL names a database this script
+creates and drops), gives one building a 25-hour day of quarter-hour prices with a gap and a
+user-level contract, signs in as the console does, then times ``--requests`` GETs of the
+day view (and of its CSV). Requests go through the ASGI interface, so there is no network in
+the figure: it is what the server spends on a page, rendering included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from energy_contracts.app import create_app
+from energy_contracts.auth.keys import new_private_key_pem
+from energy_contracts.codes import zone
+from energy_contracts.db import migrate
+from energy_contracts.orgs import clients
+from energy_contracts.orgs import service as orgs
+from energy_contracts.pricing import local_day_bounds
+from energy_contracts.settings import load_settings
+
+DAY = date(2025, 10, 26)  # 25 hours in Europe/Vienna
+
+
+def quarter_hour_prices(day: date) -> list[dict[str, Any]]:
+    start, end = local_day_bounds(day, zone("Europe/Vienna"))
+    prices = []
+    index = 0
+    while start < end:
+        if not 72 <= index < 80:  # a two-hour gap in the evening
+            prices.append({"price": 0.1 + index / 10_000, "timestamp": start.isoformat()})
+        start += timedelta(minutes=15)
+        index += 1
+    return prices
+
+
+async def measure(database_url: str, requests: int) -> None:
+    directory = Path(tempfile.mkdtemp(prefix="console-bench-"))
+    key = directory / "signing-key.pem"
+    key.write_bytes(new_private_key_pem())
+    settings = load_settings(
+        database_url=database_url, signing_key_file=key, data_dir=directory, log_level="warning"
+    )
+    await migrate.upgrade(settings)
+    app = create_app(settings)
+    # As ``serve`` does it (app.app_from_environment): start-up's objects out of the GC's way.
+    gc.collect()
+    gc.freeze()
+    database = app.state.database
+    async with database.session() as session:
+        organisation = await orgs.create_organisation(
+            session, name="bench", currency="EUR", timezone="Europe/Vienna"
+        )
+        new = await clients.create_client(session, org_id=organisation.id, name="bench")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        token = (
+            await http.post(
+                "/oauth2/token/",
+                auth=(new.client.client_id, new.secret),
+                data={"grant_type": "client_credentials"},
+            )
+        ).json()["access_token"]
+        api = f"/api/partners/v2.0/org/{organisation.id}"
+        headers = {"Authorization": f"Bearer {token}"}
+        user = (
+            await http.post(f"{api}/users", json={"email": "b@example.com"}, headers=headers)
+        ).json()
+        building = (
+            await http.post(
+                f"{api}/users/{user['id']}/buildings", json={"name": "b"}, headers=headers
+            )
+        ).json()
+        for body in (
+            {
+                "building_id": building["id"],
+                "price_interval_minutes": 15,
+                "energy_prices": quarter_hour_prices(DAY),
+            },
+            {
+                "price_interval_minutes": 60,
+                "energy_prices": [
+                    {"price": 0.3, "timestamp": datetime(2025, 10, 26, 18, tzinfo=UTC).isoformat()}
+                ],
+            },
+        ):
+            created = await http.post(
+                f"{api}/users/{user['id']}/energy-contracts",
+                json={
+                    "energy_contract_type": "spot_hourly",
+                    "currency_energy_price": "EUR",
+                    **body,
+                },
+                headers=headers,
+            )
+            assert created.status_code == 200, created.text
+
+        form = await http.get("/console/sign-in")
+        csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
+        assert csrf is not None
+        signed_in = await http.post(
+            "/console/sign-in",
+            data={
+                "client_id": new.client.client_id,
+                "client_secret": new.secret,
+                "_csrf_token": csrf[1],
+            },
+        )
+        assert signed_in.status_code == 303, signed_in.text
+
+        page = f"/console/users/{user['id']}/buildings/{building['id']}"
+        for label, path in (
+            ("day view", f"{page}?day={DAY}"),
+            ("CSV", f"{page}/prices.csv?day={DAY}"),
+        ):
+            timings = []
+            for _ in range(requests + 5):
+                started = time.perf_counter()
+                response = await http.get(path)
+                timings.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.text
+            timings = sorted(timings[5:])  # the first few warm caches up
+            print(
+                f"{label:9} {requests} requests: median {statistics.median(timings):.1f} ms, "
+                f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms, max {timings[-1]:.1f} ms"
+            )
+    await database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", help="PostgreSQL server URL (a scratch database is made)")
+    parser.add_argument("--requests", type=int, default=200)
+    arguments = parser.parse_args()
+    if arguments.database_url is None:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='console-bench-')}/bench.db"
+        asyncio.run(measure(url, arguments.requests))
+        return
+    admin = arguments.database_url
+    name = f"ec_console_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        asyncio.run(measure(f"{admin.rsplit('/', 1)[0]}/{name}", arguments.requests))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

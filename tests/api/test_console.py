@@ -1,0 +1,494 @@
+"""SPEC §13 through HTTP, on both databases: sign-in, the session cookie and its end, CSRF,
+tenant isolation, read-only clients, and what the pages and the CSV say. (The chart as a
+browser draws it is tests/browser/test_console.py.)"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from sqlalchemy import select, update
+
+from energy_contracts.console.models import ConsoleSession
+from energy_contracts.db.engine import Database
+from energy_contracts.orgs import clients
+from tests.support.days import LONG_DAY, SHORT_DAY, prices, quarter_hours
+from tests.support.factories import make_building, make_contract, make_user
+from tests.support.http import exact
+from tests.support.tenants import Tenant, TenantFactory
+
+CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
+CHART = re.compile(r'data-chart="effective-prices" data-intervals="(\d+)"')
+
+
+class Console:
+    """One browser's cookies against the in-process app."""
+
+    def __init__(self, app: Litestar, base_url: str = "http://testserver") -> None:
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+    async def csrf_token(self, path: str = "/console/sign-in") -> str:
+        page = await self.http.get(path)
+        assert page.status_code == 200, page.text
+        match = CSRF_INPUT.search(page.text)
+        assert match is not None, page.text
+        return match[1]
+
+    async def sign_in(self, tenant: Tenant) -> httpx.Response:
+        token = await self.csrf_token()
+        return await self.http.post(
+            "/console/sign-in",
+            data={
+                "client_id": tenant.client_id,
+                "client_secret": tenant.client_secret,
+                "_csrf_token": token,
+            },
+        )
+
+    async def post_form(
+        self, path: str, form: dict[str, str], *, token_from: str
+    ) -> httpx.Response:
+        token = await self.csrf_token(token_from)
+        return await self.http.post(path, data={**form, "_csrf_token": token})
+
+    async def get(self, path: str) -> httpx.Response:
+        return await self.http.get(path)
+
+
+@pytest.fixture
+async def console(app: Litestar) -> AsyncIterator[Console]:
+    browser = Console(app)
+    yield browser
+    await browser.http.aclose()
+
+
+@pytest.fixture
+async def tenant(make_tenant: TenantFactory) -> Tenant:
+    return await make_tenant()
+
+
+async def _sessions_of(database: Database, tenant: Tenant) -> list[ConsoleSession]:
+    async with database.session() as session:
+        found = await session.scalars(
+            select(ConsoleSession).where(ConsoleSession.org_id == tenant.org_id)
+        )
+        return list(found)
+
+
+def _cookie_attributes(response: httpx.Response, name: str) -> dict[str, str]:
+    (header,) = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
+    parts = [part.strip() for part in header.split(";")]
+    return {key.lower(): value for key, _, value in (part.partition("=") for part in parts[1:])}
+
+
+# --- signing in and out --------------------------------------------------------------------
+
+
+async def test_sign_in_sets_a_strict_http_only_session_cookie_of_eight_hours(
+    console: Console, tenant: Tenant, database: Database
+) -> None:
+    response = await console.sign_in(tenant)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/"
+    assert _cookie_attributes(response, "energy_console") == {
+        "httponly": "",
+        "max-age": "28800",
+        "path": "/console",
+        "samesite": "strict",
+    }
+    (stored,) = await _sessions_of(database, tenant)
+    assert stored.client_id == tenant.client_id
+    assert stored.scope == "read write"
+    assert stored.expires_at - stored.created_at == timedelta(hours=8)
+    # Only a hash of the cookie's token is stored.
+    assert stored.token_hash != console.http.cookies["energy_console"]
+    overview = await console.get("/console/")
+    assert overview.status_code == 200
+    assert tenant.client_id in overview.text
+
+
+async def test_the_session_cookie_is_secure_behind_https(app: Litestar, tenant: Tenant) -> None:
+    browser = Console(app, base_url="https://testserver")
+    try:
+        response = await browser.sign_in(tenant)
+    finally:
+        await browser.http.aclose()
+
+    assert response.status_code == 303
+    assert "secure" in _cookie_attributes(response, "energy_console")
+
+
+async def test_pages_need_a_session(console: Console) -> None:
+    for path in ("/console/", "/console/users", f"/console/users/{uuid.uuid4()}"):
+        response = await console.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/console/sign-in"
+
+
+async def test_a_wrong_secret_signs_nobody_in(
+    console: Console, tenant: Tenant, database: Database
+) -> None:
+    token = await console.csrf_token()
+    response = await console.http.post(
+        "/console/sign-in",
+        data={"client_id": tenant.client_id, "client_secret": "wrong", "_csrf_token": token},
+    )
+
+    assert response.status_code == 401
+    assert "Unknown client id or wrong secret." in response.text
+    assert "energy_console=" not in " ".join(response.headers.get_list("set-cookie"))
+    assert await _sessions_of(database, tenant) == []
+
+
+async def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(
+    app: Litestar, console: Console, tenant: Tenant, database: Database
+) -> None:
+    await console.sign_in(tenant)
+    copied = console.http.cookies["energy_console"]
+
+    response = await console.post_form("/console/sign-out", {}, token_from="/console/")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/sign-in"
+    assert _cookie_attributes(response, "energy_console")["max-age"] == "0"
+    assert await _sessions_of(database, tenant) == []
+    thief = Console(app)
+    try:
+        thief.http.cookies.set("energy_console", copied)
+        stolen = await thief.get("/console/")
+    finally:
+        await thief.http.aclose()
+    assert stolen.status_code == 303
+    assert stolen.headers["location"] == "/console/sign-in"
+
+
+async def test_a_session_ends_after_eight_hours(
+    console: Console, tenant: Tenant, database: Database
+) -> None:
+    await console.sign_in(tenant)
+    async with database.session() as session:
+        await session.execute(
+            update(ConsoleSession)
+            .where(ConsoleSession.org_id == tenant.org_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+    response = await console.get("/console/")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/sign-in"
+
+
+async def test_a_revoked_clients_session_stops_working(
+    console: Console, tenant: Tenant, database: Database
+) -> None:
+    await console.sign_in(tenant)
+    async with database.session() as session:
+        await clients.revoke_client(session, tenant.client_id)
+
+    response = await console.get("/console/")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/sign-in"
+
+
+# --- CSRF ----------------------------------------------------------------------------------
+
+
+async def test_every_form_needs_its_csrf_token(
+    app: Litestar, console: Console, tenant: Tenant, database: Database
+) -> None:
+    await console.csrf_token()  # the CSRF cookie, but no token in the form
+    credentials = {"client_id": tenant.client_id, "client_secret": tenant.client_secret}
+    refused = await console.http.post("/console/sign-in", data=credentials)
+    assert refused.status_code == 403
+    assert "CSRF" in refused.text
+    assert await _sessions_of(database, tenant) == []
+
+    # A token from another browser does not match this browser's cookie.
+    other = Console(app)
+    try:
+        foreign_token = await other.csrf_token()
+    finally:
+        await other.http.aclose()
+    refused = await console.http.post(
+        "/console/sign-in", data={**credentials, "_csrf_token": foreign_token}
+    )
+    assert refused.status_code == 403
+
+    assert (await console.sign_in(tenant)).status_code == 303
+    for path, form in (
+        ("/console/users", {"email": "csrf@example.com"}),
+        ("/console/sign-out", {}),
+    ):
+        response = await console.http.post(path, data=form)
+        assert response.status_code == 403, path
+    assert (await console.get("/console/")).status_code == 200  # still signed in
+    users = await tenant.get("users")
+    assert users.json() == []
+
+
+# --- tenants and scopes --------------------------------------------------------------------
+
+
+async def test_another_organisations_ids_are_the_404_page(
+    console: Console, tenant: Tenant, make_tenant: TenantFactory
+) -> None:
+    other = await make_tenant()
+    their_user = await make_user(other)
+    their_building = await make_building(other, their_user["id"])
+    await console.sign_in(tenant)
+    mine = await make_user(tenant)
+
+    theirs = [
+        f"/console/users/{their_user['id']}",
+        f"/console/users/{their_user['id']}/buildings/{their_building['id']}",
+        f"/console/users/{their_user['id']}/buildings/{their_building['id']}/prices.csv",
+        f"/console/users/{mine['id']}/buildings/{their_building['id']}",
+    ]
+    unknown = f"/console/users/{uuid.uuid4()}"
+    missing = await console.get(unknown)
+    assert missing.status_code == 404
+    for path in theirs:
+        response = await console.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert their_user["email"] not in response.text
+        assert "404 · Not found" in response.text
+    search = await console.get(f"/console/users?q={their_user['email']}")
+    assert search.status_code == 200
+    assert their_user["id"] not in search.text
+
+
+async def test_a_read_client_sees_no_write_controls_and_cannot_write(
+    console: Console, tenant: Tenant, make_tenant: TenantFactory
+) -> None:
+    reader = await make_tenant.another_client(tenant, scope="read")
+    await console.sign_in(reader)
+
+    page = await console.get("/console/users")
+    assert page.status_code == 200
+    assert 'id="new-user"' not in page.text
+    assert 'method="post" action="/console/users"' not in page.text
+    assert "read only" in page.text
+
+    response = await console.post_form(
+        "/console/users", {"email": "reader@example.com"}, token_from="/console/users"
+    )
+    assert response.status_code == 403
+    assert "This client may only read." in response.text
+    assert (await tenant.get("users")).json() == []
+
+
+async def test_a_write_client_creates_a_user_and_finds_it(console: Console, tenant: Tenant) -> None:
+    await console.sign_in(tenant)
+    page = await console.get("/console/users")
+    assert 'id="new-user"' in page.text
+    assert 'method="post" action="/console/users"' in page.text
+
+    created = await console.post_form(
+        "/console/users",
+        {"email": "Ada@Example.com", "external_user_id": "crm-1815"},
+        token_from="/console/users",
+    )
+
+    assert created.status_code == 303
+    (user,) = (await tenant.get("users")).json()
+    assert (user["email"], user["external_user_id"]) == ("Ada@Example.com", "crm-1815")
+    assert created.headers["location"] == f"/console/users/{user['id']}"
+    for query in ("ada@example.com", "crm-1815"):
+        found = await console.get(f"/console/users?q={query}")
+        assert found.text.count(f'href="/console/users/{user["id"]}"') == 1, query
+    nobody = await console.get("/console/users?q=nobody@example.com")
+    assert "No user has the email or external id" in nobody.text
+
+    duplicate = await console.post_form(
+        "/console/users", {"email": "ada@example.com"}, token_from="/console/users"
+    )
+    assert duplicate.status_code == 409
+    assert "already has this email" in duplicate.text
+
+
+# --- the pages -----------------------------------------------------------------------------
+
+
+async def _building_with_day_prices(tenant: Tenant, *days: Any) -> tuple[str, str]:
+    user = await make_user(tenant)
+    building = await make_building(tenant, user["id"], timezone="Europe/Vienna")
+    instants = [instant for day in days for instant in quarter_hours(day)]
+    await make_contract(
+        tenant,
+        user["id"],
+        building_id=building["id"],
+        price_interval_minutes=15,
+        energy_prices=prices(instants),
+    )
+    return user["id"], building["id"]
+
+
+async def test_the_day_view_lays_out_23_24_and_25_hour_days(
+    console: Console, tenant: Tenant
+) -> None:
+    user_id, building_id = await _building_with_day_prices(tenant, SHORT_DAY, LONG_DAY)
+    await console.sign_in(tenant)
+    page = f"/console/users/{user_id}/buildings/{building_id}"
+    effective = f"users/{user_id}/buildings/{building_id}/effective-prices"
+
+    for day, intervals, hours in (
+        (SHORT_DAY, "92", "23 hours"),
+        (LONG_DAY, "100", "25 hours"),
+        (LONG_DAY + timedelta(days=1), "1", "24 hours"),
+    ):
+        response = await console.get(f"{page}?day={day.isoformat()}")
+        assert response.status_code == 200
+        assert CHART.findall(response.text) == [intervals], day
+        assert f'<span id="day-length">{hours}</span>' in response.text
+        api = exact(await tenant.get(f"{effective}?day={day}"))
+        assert str(len(api["intervals"])) == intervals
+
+
+async def test_the_csv_is_the_days_effective_prices(console: Console, tenant: Tenant) -> None:
+    user_id, building_id = await _building_with_day_prices(tenant, LONG_DAY)
+    await console.sign_in(tenant)
+
+    response = await console.get(
+        f"/console/users/{user_id}/buildings/{building_id}/prices.csv?day={LONG_DAY}"
+    )
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="prices-{building_id}-{LONG_DAY}.csv"'
+    )
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    api = exact(
+        await tenant.get(f"users/{user_id}/buildings/{building_id}/effective-prices?day={LONG_DAY}")
+    )
+    assert len(rows) == len(api["intervals"]) == 100
+    for row, interval in zip(rows, api["intervals"], strict=True):
+        assert datetime.fromisoformat(row["start"]) == datetime.fromisoformat(interval["start"])
+        assert datetime.fromisoformat(row["end"]) == datetime.fromisoformat(interval["end"])
+        assert Decimal(row["price"]) == interval["price"]
+        assert row["level"] == interval["level"]
+        assert row["contract_id"] == interval["contract_id"]
+    assert rows[8]["start"] == "2025-10-26T02:00:00+02:00"
+    assert rows[12]["start"] == "2025-10-26T02:00:00+01:00"
+
+
+async def test_an_unknown_stretch_is_an_empty_price_in_the_csv(
+    console: Console, tenant: Tenant
+) -> None:
+    user_id, building_id = await _building_with_day_prices(tenant)  # no prices at all
+    await console.sign_in(tenant)
+
+    response = await console.get(
+        f"/console/users/{user_id}/buildings/{building_id}/prices.csv?day={SHORT_DAY}"
+    )
+
+    assert response.text == (
+        "start,end,price,level,source,contract_id\n"
+        "2025-03-30T00:00:00+01:00,2025-03-31T00:00:00+02:00,,,,\n"
+    )
+    page = await console.get(f"/console/users/{user_id}/buildings/{building_id}?day={SHORT_DAY}")
+    assert CHART.findall(page.text) == ["1"]
+    assert "No 120-minute window of this day has known prices." in page.text
+
+
+async def test_the_cheapest_window_is_the_services(console: Console, tenant: Tenant) -> None:
+    user_id, building_id = await _building_with_day_prices(tenant, LONG_DAY)
+    await console.sign_in(tenant)
+    start, end = (
+        datetime.fromisoformat("2025-10-25T22:00:00+00:00"),
+        datetime.fromisoformat("2025-10-26T23:00:00+00:00"),
+    )
+    api = exact(
+        await tenant.get(
+            f"users/{user_id}/buildings/{building_id}/cheapest-window",
+            params={"minutes": 180, "from": start.isoformat(), "to": end.isoformat()},
+        )
+    )
+
+    page = await console.get(
+        f"/console/users/{user_id}/buildings/{building_id}?day={LONG_DAY}&window=180"
+    )
+
+    assert page.status_code == 200
+    average = re.search(r'<strong id="window-average">([^<]+)</strong>', page.text)
+    assert average is not None
+    assert Decimal(average[1]) == api["average_price"]
+    assert "11:00 +01:00 – 14:00 +01:00" in page.text
+    assert api["start"] == "2025-10-26T10:00:00Z"
+
+
+async def test_the_overview_counts_and_lists_prices_running_out(
+    console: Console, tenant: Tenant
+) -> None:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    soon, later, past = await make_user(tenant), await make_user(tenant), await make_user(tenant)
+    building = await make_building(tenant, soon["id"])
+    hourly = {"price_interval_minutes": 60}
+
+    def hours(first: int, count: int) -> list[dict[str, Any]]:
+        return [
+            {"price": 0.2, "timestamp": (now + timedelta(hours=first + k)).isoformat()}
+            for k in range(count)
+        ]
+
+    running_out = await make_contract(
+        tenant, soon["id"], building_id=building["id"], energy_prices=hours(0, 10), **hourly
+    )
+    await make_contract(tenant, later["id"], energy_prices=hours(0, 72), **hourly)
+    await make_contract(tenant, past["id"], energy_prices=hours(-5, 2), **hourly)
+    await make_contract(tenant, soon["id"])  # no prices at all
+
+    await console.sign_in(tenant)
+    page = await console.get("/console/")
+
+    assert page.status_code == 200
+    counts = dict(re.findall(r'<dd id="count-([a-z-]+)">(\d+)</dd>', page.text))
+    assert counts == {"users": "3", "buildings": "1", "contracts": "4", "ran-out": "1"}
+    listed = re.findall(r"<tr>\s*<td><code>([0-9a-f-]{36})</code></td>", page.text)
+    assert listed == [running_out["id"]]
+    known_until = (now + timedelta(hours=10)).strftime("%Y-%m-%d %H:%M")
+    assert f"<td>{known_until}</td>" in page.text
+
+
+async def test_the_user_page_shows_buildings_and_contracts(
+    console: Console, tenant: Tenant
+) -> None:
+    user = await make_user(tenant, external_user_id="crm-7")
+    building = await make_building(tenant, user["id"], name="Garage")
+    contract = await make_contract(tenant, user["id"], building_id=building["id"])
+    await console.sign_in(tenant)
+
+    page = await console.get(f"/console/users/{user['id']}")
+
+    assert page.status_code == 200
+    assert f'href="/console/users/{user["id"]}/buildings/{building["id"]}">Garage</a>' in page.text
+    assert page.text.count(contract["id"]) == 1
+    assert "crm-7" in page.text
+
+
+async def test_a_malformed_day_or_window_is_an_error_page(console: Console, tenant: Tenant) -> None:
+    user = await make_user(tenant)
+    building = await make_building(tenant, user["id"])
+    await console.sign_in(tenant)
+    page = f"/console/users/{user['id']}/buildings/{building['id']}"
+
+    wrong_day = await console.get(f"{page}?day=26.10.2025")
+    assert wrong_day.status_code == 422
+    assert wrong_day.headers["content-type"] == "text/html; charset=utf-8"
+    assert "day: must be a date, YYYY-MM-DD" in wrong_day.text
+    too_short = await console.get(f"{page}?day=2025-10-26&window=5")
+    assert too_short.status_code == 400
+    assert too_short.headers["content-type"] == "text/html; charset=utf-8"

@@ -48,7 +48,7 @@ async def test_an_unknown_query_parameter_is_422_naming_it_on_every_kind_of_path
         response = await tenant.get(path, params={"limt": "10"})
         assert_problem(response, 422, "limt")
         assert response.json()["errors"] == [
-            {"field": "limt", "message": "unknown query parameter"}
+            {"field": "limt", "message": "is not a parameter of this endpoint"}
         ]
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.support import API, prepare_database, token_for
+from tests.reliability.support import API, json_lines, prepare_database, token_for
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -299,5 +299,44 @@ async def test_heavy_answers_do_not_hold_the_event_loop(
             f"p50 {p50 * 1000:.1f} ms, max {worst * 1000:.1f} ms"
         )
         assert p50 <= 0.050
+    finally:
+        server.stop()
+
+
+async def test_a_client_that_leaves_mid_body_is_logged_at_info(
+    postgres_url: str, key_file: Path, tmp_path: Path
+) -> None:
+    credentials = await prepare_database(postgres_url, key_file)
+    server = ServerProcess(
+        database_url=postgres_url, key_file=key_file, log_file=tmp_path / "serve.log"
+    )
+    try:
+        await server.wait_until_ready()
+        async with server.client() as http:
+            token = await token_for(http, credentials)
+        head = (
+            f"POST {API}/org/{credentials.org_id}/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000\r\n\r\n"
+        ).encode()
+        _, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(head + b'{"email": "half')
+        await writer.drain()
+        await asyncio.sleep(0.5)
+        writer.close()
+        lines: list[dict[str, object]] = []
+        for _ in range(50):
+            lines = json_lines(server.output())
+            if any(line.get("event") == "client_disconnected" for line in lines):
+                break
+            await asyncio.sleep(0.1)
+        gone = [line for line in lines if line.get("event") == "client_disconnected"]
+        assert [line["level"] for line in gone] == ["info"]
+        requests = [
+            line for line in lines if line.get("event") == "request" and line["status"] != 200
+        ]
+        assert [(line["status"], line["level"]) for line in requests] == [(499, "info")]
+        assert not [line for line in lines if line.get("level") in ("error", "critical")]
+        assert "Traceback" not in server.output()
     finally:
         server.stop()

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.slow
 
 PROBLEM = "application/problem+json"
 MAY_CLOSE = {408, 413, 431}
+SENTENCE_STARTS = ("must ", "is ", "may ", "appears ", "has ", "was ")
 TENANT_TABLES = ("users", "buildings", "energy_contracts", "energy_prices", "idempotency_keys")
 
 
@@ -818,6 +819,9 @@ def test_bad_input_is_a_4xx_naming_the_field_and_writes_nothing(case: Case, serv
         assert problem["type"].endswith("/" + case.problem), problem
         if case.field is not None:
             assert case.field in [error["field"] for error in problem["errors"]], problem
+        # Messages read as the rest of a sentence that starts with the field's name.
+        for error in problem.get("errors", []):
+            assert error["message"].startswith(SENTENCE_STARTS), error
         assert served.snapshot() == before
         if (response.getheader("connection") or "").lower() == "close":
             assert case.status in MAY_CLOSE or case.status >= 500

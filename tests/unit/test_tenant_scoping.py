@@ -35,6 +35,10 @@ ALLOWED = {
     ("idempotency/store.py", "release"): "where _leased(claim), which names the organisation",
     ("idempotency/store.py", "purge_expired"): "housekeeping: expired answers of everyone",
     ("contracts/repository.py", "delete_contract"): "deletes the ORM object it was given",
+    ("console/repository.py", "find_session"): "a console session is found by the hash of "
+    "its cookie, which is what tells the organisation",
+    ("console/repository.py", "delete_session"): "sign-out, by the hash of the cookie",
+    ("console/repository.py", "delete_expired_sessions"): "housekeeping: expired sessions",
 }
 
 

@@ -125,7 +125,7 @@ def _refused_or_repaired(body: bytes, type_: type[T], decoder: msgspec.json.Deco
     try:
         decoded: T = decoder.decode(repaired)
     except msgspec.ValidationError:
-        raise Unprocessable.field("body", "does not match the schema") from None
+        raise Unprocessable.field("body", "is not what this endpoint takes") from None
     _check_no_nul(body)
     _check_keys_once(body, type_, decoded)
     return decoded

@@ -137,5 +137,5 @@ def bounded_range(
     if start >= end:
         raise Unprocessable.field("to", "must be after `from`")
     if end - start > longest:
-        raise Unprocessable.field("to", f"the range may span at most {longest.days} days")
+        raise Unprocessable.field("to", f"must be at most {longest.days} days after `from`")
     return start, end

@@ -26,7 +26,7 @@ from energy_contracts.api.explain import expectation
 from energy_contracts.api.routes import declared_parameters
 from energy_contracts.errors import FieldError, Unprocessable
 
-UNKNOWN = "unknown query parameter"
+UNKNOWN = "is not a parameter of this endpoint"
 NUL = "must not contain NUL characters"
 
 

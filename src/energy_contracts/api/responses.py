@@ -61,16 +61,21 @@ def rendered_answer(scope: Scope) -> ASGIResponse | None:
     return answer
 
 
-def absolute_url(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> str:
-    """``path`` (absolute, starting with '/') as a URL on the base the client used."""
-    return f"{str(connection.base_url).rstrip('/')}{path}"
+def absolute_url(connection: ASGIConnection[Any, Any, Any, Any], path_and_query: str) -> str:
+    """``path_and_query`` (starting with '/') as a URL clients can follow: on
+    ``ENERGY_CONTRACTS_PUBLIC_URL`` when it is set, else on the base the request came to
+    (whose Host the request context checked against the allow-list)."""
+    public_url: str | None = connection.app.state.settings.public_url
+    base = public_url if public_url is not None else str(connection.base_url).rstrip("/")
+    return f"{base}{path_and_query}"
 
 
 def location(
     request: Request[Any, Any, Any], route_name: str, **path_params: Any
 ) -> dict[str, str]:
     """The ``Location`` header of a created object: the URL of the route that reads it."""
-    return {"Location": request.url_for(route_name, **path_params)}
+    path = request.app.route_reverse(route_name, **path_params)
+    return {"Location": absolute_url(request, path)}
 
 
 def from_row(out: type[S], row: object, **renamed: str) -> S:

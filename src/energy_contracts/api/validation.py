@@ -37,12 +37,12 @@ def valid_country(value: str | None) -> str | None:
         return None
     code = country_code(value)
     if code is None:
-        raise Unprocessable.field("country", f"{value!r} is not an ISO 3166-1 alpha-2 code")
+        raise Unprocessable.field("country", "is not an ISO 3166-1 alpha-2 country code")
     return code
 
 
 def valid_timezone(value: str) -> str:
     name = timezone_name(value)
     if name is None:
-        raise Unprocessable.field("timezone", f"{value!r} is not an IANA time zone")
+        raise Unprocessable.field("timezone", "is not an IANA time zone")
     return name

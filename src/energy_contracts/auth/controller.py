@@ -17,7 +17,6 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, unquote_plus
 
 import msgspec
-from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -29,10 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from energy_contracts.api.openapi import REF_TEMPLATE
 from energy_contracts.api.responses import absolute_url, encode_json
 from energy_contracts.api.validation import WHITESPACE
-from energy_contracts.auth.clients import find_client
+from energy_contracts.auth.clients import ClientRefused, TooManyAttempts, verified_client
 from energy_contracts.auth.keys import SigningKey
-from energy_contracts.auth.ratelimit import TokenRateLimiter, VerificationSlots
-from energy_contracts.auth.secrets import verify_secret
 from energy_contracts.auth.tokens import ALL_SCOPES, TokenService
 from energy_contracts.db.session import READS_ONLY
 
@@ -171,28 +168,22 @@ async def _issue_token(
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only client_credentials is supported.")
 
-    # No client id holds NUL (and PostgreSQL refuses it in a query): such a client is unknown.
-    client = await find_client(session, client_id) if "\x00" not in client_id else None
-    limiter: TokenRateLimiter = request.app.state.token_rate_limiter
-    source = request.client.host if request.client else "unknown"
-    retry_after = (
-        limiter.check_unknown(source)
-        if client is None
-        else limiter.check_known(client.client_id, source)
-    )
-    if retry_after is not None:
+    try:
+        client = await verified_client(
+            session,
+            client_id,
+            client_secret,
+            source=request.client.host if request.client else "unknown",
+            limiter=request.app.state.token_rate_limiter,
+            slots=request.app.state.verification_slots,
+        )
+    except TooManyAttempts as refused:
         error = OAuthError("slow_down", "Too many token requests; retry later.", status=429)
         response = error.response()
-        response.headers["Retry-After"] = str(retry_after)
+        response.headers["Retry-After"] = str(refused.retry_after)
         return response  # type: ignore[return-value]
-    secret_hash = client.secret_hash if client is not None else None
-    # argon2 is CPU-bound: off the event loop, and only so many at once.
-    slots: VerificationSlots = request.app.state.verification_slots
-    valid = await to_thread.run_sync(
-        verify_secret, secret_hash, client_secret, limiter=slots.limiter
-    )
-    if client is None or not valid or client.revoked_at is not None:
-        raise OAuthError("invalid_client", "Client authentication failed.", status=401)
+    except ClientRefused:
+        raise OAuthError("invalid_client", "Client authentication failed.", status=401) from None
 
     allowed = client.scope.split()
     requested = params.get("scope")

@@ -19,17 +19,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from anyio import to_thread
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.auth.caller import ClientStatus
-from energy_contracts.auth.clients import find_client
+from energy_contracts.auth.clients import ClientRefused, TooManyAttempts, verified_client
 from energy_contracts.auth.keys import SigningKey
-from energy_contracts.auth.ratelimit import TokenRateLimiter
-from energy_contracts.auth.secrets import verify_secret
 from energy_contracts.console import repository
 from energy_contracts.console.models import ConsoleSession
 from energy_contracts.db.base import utcnow
@@ -78,15 +75,19 @@ async def sign_in(
     session: AsyncSession, request: Request[Any, Any, Any], client_id: str, client_secret: str
 ) -> str:
     """A new session's cookie token, or ``SignInRefused``."""
-    limiter: TokenRateLimiter = request.app.state.token_rate_limiter
-    if limiter.check(client_id) is not None:
-        raise SignInRefused("Too many attempts for this client; wait a minute.")
-    client = await find_client(session, client_id) if "\x00" not in client_id else None
-    secret_hash = client.secret_hash if client is not None else None
-    # argon2 is CPU-bound: keep it off the event loop.
-    valid = await to_thread.run_sync(verify_secret, secret_hash, client_secret)
-    if client is None or not valid or client.revoked_at is not None:
-        raise SignInRefused("Unknown client id or wrong secret.")
+    try:
+        client = await verified_client(
+            session,
+            client_id,
+            client_secret,
+            source=request.client.host if request.client else "unknown",
+            limiter=request.app.state.token_rate_limiter,
+            slots=request.app.state.verification_slots,
+        )
+    except TooManyAttempts:
+        raise SignInRefused("Too many attempts from here; wait a minute.") from None
+    except ClientRefused:
+        raise SignInRefused("Unknown client id or wrong secret.") from None
     now = utcnow()
     await repository.delete_expired_sessions(session, now)
     token = secrets.token_urlsafe(32)

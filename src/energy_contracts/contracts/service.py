@@ -405,7 +405,7 @@ def _interval(
     if kind != SPOT_HOURLY:
         if kind and sent is not None and not isinstance(sent, UnsetType):
             errors.append(
-                FieldError("price_interval_minutes", "applies to spot_hourly contracts only")
+                FieldError("price_interval_minutes", "may be set on spot_hourly contracts only")
             )
         return None
     if isinstance(sent, UnsetType):
@@ -472,7 +472,7 @@ async def _check_change_keeps_prices_valid(
         )
     if after.currency is None:
         raise Unprocessable.field(
-            "currency_energy_price", "cannot be cleared while the contract has prices"
+            "currency_energy_price", "may not be cleared while the contract has prices"
         )
     if after.contract_type == SPOT_HOURLY and after.building_id != before.building_id:
         old_zone = await timezone_of(session, organisation, user, before.building_id)

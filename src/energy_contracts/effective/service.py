@@ -209,7 +209,7 @@ def requested_range(
     """``from``/``to``, or ``day`` as the local day in ``tz`` (23, 24 or 25 hours)."""
     if day is not None:
         if start is not None or end is not None:
-            raise Unprocessable.field("day", "send either day or from/to, not both")
+            raise Unprocessable.field("day", "may not be sent together with from or to")
         return pricing.local_day_bounds(day, tz)
     if start is None:
         raise Unprocessable.field("from", "is required (or send day=YYYY-MM-DD)")
@@ -366,7 +366,7 @@ async def cheapest_window(
     window = await computed(cheapest, size=rows_in(rows))
     if window is None:
         raise Unprocessable.field(
-            "minutes", "no window of that length has known prices in the range"
+            "minutes", "is longer than any stretch of known prices in the range"
         )
     return CheapestWindow(
         start=window.start,

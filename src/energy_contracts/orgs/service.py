@@ -23,9 +23,9 @@ async def create_organisation(
         raise Unprocessable.field("name", "must be 1 to 200 characters")
     billing_currency = currency_code(currency)
     if billing_currency is None:
-        raise Unprocessable.field("currency", f"{currency!r} is not an ISO 4217 currency code")
+        raise Unprocessable.field("currency", "is not an ISO 4217 currency code")
     if timezone_name(timezone) is None:
-        raise Unprocessable.field("timezone", f"{timezone!r} is not an IANA time zone")
+        raise Unprocessable.field("timezone", "is not an IANA time zone")
     organisation = Organisation(
         id=uuid.uuid4(), name=name, billing_currency=billing_currency, timezone=timezone
     )

@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from tests.reliability.support import API, json_lines, prepare_database, token_for
-from tests.support.server import ServerProcess
+from tests.support.server import serving
 
 pytestmark = pytest.mark.slow
 
@@ -78,15 +78,13 @@ async def test_slow_bodies_do_not_starve_other_tenants(
 ) -> None:
     slow_tenant = await prepare_database(postgres_url, key_file)
     other_tenant = await prepare_database(postgres_url, key_file)
-    server = ServerProcess(
+    async with serving(
         database_url=postgres_url,
         key_file=key_file,
         log_file=tmp_path / "serve.log",
         body_timeout_seconds=BODY_TIMEOUT,
         db_pool_size=POOL_SIZE,
-    )
-    try:
-        await server.wait_until_ready()
+    ) as server:
         async with server.client() as http:
             slow_token = await token_for(http, slow_tenant)
             other_token = await token_for(http, other_tenant)
@@ -132,8 +130,6 @@ async def test_slow_bodies_do_not_starve_other_tenants(
         assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers), answers[:2]
         assert all(b"connection: close" in answer.lower() for answer in answers)
         assert "Traceback" not in server.output()
-    finally:
-        server.stop()
 
 
 async def flood(port: int, megabytes: int) -> bytes:
@@ -160,11 +156,9 @@ async def test_header_floods_are_refused_without_growing_the_process(
     postgres_url: str, key_file: Path, tmp_path: Path
 ) -> None:
     await prepare_database(postgres_url, key_file)
-    server = ServerProcess(
+    async with serving(
         database_url=postgres_url, key_file=key_file, log_file=tmp_path / "serve.log"
-    )
-    try:
-        await server.wait_until_ready()
+    ) as server:
         async with server.client() as http:
             assert (await http.get("/healthz")).status_code == 200
         before = rss_bytes(server.process.pid)
@@ -175,23 +169,19 @@ async def test_header_floods_are_refused_without_growing_the_process(
         assert growth < 32 * 2**20
         async with server.client() as http:
             assert (await http.get("/healthz")).status_code == 200
-    finally:
-        server.stop()
 
 
 async def test_wrong_secrets_from_another_address_never_lock_the_client_out(
     postgres_url: str, key_file: Path, tmp_path: Path
 ) -> None:
     credentials = await prepare_database(postgres_url, key_file)
-    server = ServerProcess(
+    grant = {"grant_type": "client_credentials"}
+    async with serving(
         database_url=postgres_url,
         key_file=key_file,
         log_file=tmp_path / "serve.log",
         token_rate_limit_per_minute=10,
-    )
-    grant = {"grant_type": "client_credentials"}
-    try:
-        await server.wait_until_ready()
+    ) as server:
         elsewhere = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
         async with httpx.AsyncClient(base_url=server.base_url, transport=elsewhere) as attacker:
             guesses = [
@@ -205,8 +195,6 @@ async def test_wrong_secrets_from_another_address_never_lock_the_client_out(
         async with server.client() as http:
             assert await token_for(http, credentials)
         print(f"\ntoken lockout: {statuses.count(429)} guesses refused, the client still served")
-    finally:
-        server.stop()
 
 
 async def test_heavy_answers_do_not_hold_the_event_loop(
@@ -215,11 +203,9 @@ async def test_heavy_answers_do_not_hold_the_event_loop(
     """A year of quarter hours priced, costed and searched by four clients at once: the
     pricing work leaves the event loop, so ``/healthz`` keeps answering (SPEC §8: ≤ 50 ms)."""
     credentials = await prepare_database(postgres_url, key_file)
-    server = ServerProcess(
+    async with serving(
         database_url=postgres_url, key_file=key_file, log_file=tmp_path / "serve.log"
-    )
-    try:
-        await server.wait_until_ready()
+    ) as server:
         async with server.client() as http:
             headers = {"Authorization": f"Bearer {await token_for(http, credentials)}"}
             org = f"{API}/org/{credentials.org_id}"
@@ -299,19 +285,15 @@ async def test_heavy_answers_do_not_hold_the_event_loop(
             f"p50 {p50 * 1000:.1f} ms, max {worst * 1000:.1f} ms"
         )
         assert p50 <= 0.050
-    finally:
-        server.stop()
 
 
 async def test_a_client_that_leaves_mid_body_is_logged_at_info(
     postgres_url: str, key_file: Path, tmp_path: Path
 ) -> None:
     credentials = await prepare_database(postgres_url, key_file)
-    server = ServerProcess(
+    async with serving(
         database_url=postgres_url, key_file=key_file, log_file=tmp_path / "serve.log"
-    )
-    try:
-        await server.wait_until_ready()
+    ) as server:
         async with server.client() as http:
             token = await token_for(http, credentials)
         head = (
@@ -338,5 +320,3 @@ async def test_a_client_that_leaves_mid_body_is_logged_at_info(
         assert [(line["status"], line["level"]) for line in requests] == [(499, "info")]
         assert not [line for line in lines if line.get("level") in ("error", "critical")]
         assert "Traceback" not in server.output()
-    finally:
-        server.stop()

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,18 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    *, database_url: str, key_file: Path, log_file: Path, **settings: object
+) -> AsyncIterator[ServerProcess]:
+    """A ``serve`` process, ready to answer, stopped (with its workers) when the block ends."""
+    server = ServerProcess(
+        database_url=database_url, key_file=key_file, log_file=log_file, **settings
+    )
+    try:
+        await server.wait_until_ready()
+        yield server
+    finally:
+        server.stop()

@@ -59,6 +59,8 @@ from energy_contracts.observability import (
     configure_logging,
 )
 from energy_contracts.orgs.controller import get_organisation
+from energy_contracts.series.controller import SeriesController
+from energy_contracts.series.dependencies import provide_series_index
 from energy_contracts.settings import Settings, load_settings
 from energy_contracts.users.controller import UserController
 
@@ -104,6 +106,7 @@ def api_router() -> Router:
             BuildingController,
             ContractController,
             list_organisation_contracts,
+            SeriesController,
             BuildingPrices,
             UserPrices,
         ],
@@ -138,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "connection": Provide(provide_connection),
             "database": Provide(provide_database, sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
+            "series_index": Provide(provide_series_index, sync_to_thread=False),
         },
         plugins=[StrictBodies(), structs, ProblemDetailsPlugin()],
         exception_handlers=exception_handlers(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar.params import QueryParameter
 
@@ -57,6 +57,17 @@ Day = Annotated[
         schema_extra=_DAY_DOCUMENTED,
     ),
 ]
+
+
+def instant_parameter(name: str, description: str) -> Any:
+    """``Annotated[str | None, instant_parameter("before", "...")]``: another query parameter
+    that is an instant, documented (and read with ``instant``) like ``from`` and ``to``."""
+    return QueryParameter(
+        name=name,
+        description=f"{description} ISO 8601 with an offset (`Z` or `%2B01:00`), in the "
+        "years 1900 to 2199.",
+        schema_extra=_INSTANT_DOCUMENTED,
+    )
 
 
 def instant(text: str, name: str) -> datetime:

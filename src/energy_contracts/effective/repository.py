@@ -3,7 +3,9 @@
 A question about a building needs its clock, the organisation's clock and currency, the
 building's contract and the user-level contract (``building_place``), then those contracts'
 prices over the range plus the entry before it (``prices_of``); when the range is known
-beforehand, ``building_place`` reads both at once. These are the hot reads of the API: on
+beforehand, ``building_place`` reads both at once. An index-linked contract's rows are its
+series' (SPEC §4a), read in the same statement and turned into the contract's prices by the
+service. These are the hot reads of the API: on
 PostgreSQL each is one statement sent through the driver (the ORM and the statement
 compiler would cost more than the database does), on other databases the same queries go
 through SQLAlchemy Core. Nothing here uses the ORM, so the answers need only a connection.
@@ -24,15 +26,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from energy_contracts.buildings.models import Building
-from energy_contracts.contracts.models import EnergyContract, PriceRow, energy_prices
-from energy_contracts.contracts.prices import driver_fetch, price_scope
+from energy_contracts.contracts.index import PriceIndex
+from energy_contracts.contracts.models import EnergyContract, PriceRow
+from energy_contracts.contracts.prices import CONTRACT_PRICES, driver_fetch
 from energy_contracts.orgs.models import Organisation
+from energy_contracts.series.models import SERIES_PRICES
 from energy_contracts.tenancy import scoped
 from energy_contracts.users.models import User
 
@@ -46,6 +51,16 @@ class ContractTerms:
     contract_type: str
     price_interval_minutes: int | None
     includes_external_components: bool | None
+    series_id: uuid.UUID | None
+    index_factor: Decimal | None
+    index_markup: Decimal | None
+
+    @property
+    def index(self) -> PriceIndex | None:
+        """The link to a price series whose rows ``prices_of`` reads for this contract."""
+        if self.series_id is None:
+            return None
+        return PriceIndex.of_terms(self.series_id, self.index_factor, self.index_markup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,34 +76,51 @@ class Place:
     prices_span: tuple[datetime, datetime] | None = None
 
 
+# What a contract row gives pricing: the columns of ``ContractTerms``, in its order.
+_TERMS = (
+    "id, building_id, contract_type, price_interval_minutes, includes_external_components, "
+    "series_id, index_factor, index_markup"
+)
+_TERMS_COUNT = len(_TERMS.split(","))
 # Each branch is one unique-index lookup: (org_id, building_id) and the partial
 # (org_id, user_id) WHERE building_id IS NULL.
-_CONTRACTS = """
-    SELECT id, building_id, contract_type, price_interval_minutes, includes_external_components
+_CONTRACTS = f"""
+    SELECT {_TERMS}
     FROM energy_contracts
     WHERE org_id = $1 AND user_id = $2 AND building_id = $3
     UNION ALL
-    SELECT id, building_id, contract_type, price_interval_minutes, includes_external_components
+    SELECT {_TERMS}
     FROM energy_contracts
     WHERE org_id = $1 AND user_id = $2 AND building_id IS NULL
-"""
+"""  # noqa: S608 - composed of constants, no input
 _PLACE = """
     SELECT b.timezone, o.timezone AS organisation_timezone, o.billing_currency
     FROM buildings AS b
     JOIN organisations AS o ON o.id = b.org_id
     WHERE b.org_id = $1 AND b.user_id = $2 AND b.id = $3
 """
-# Per contract id ``c.id``: arrays of instants and prices, the entry in force at ``{lo}``
-# (the last one before it) first, then those in [{lo}, {hi}): two range scans on the
-# primary key (org_id, contract_id, ts).
+# Per contract ``c`` (``c.id``, ``c.series_id``): arrays of instants and prices, the entry
+# in force at ``{lo}`` (the last one before it) first, then those in [{lo}, {hi}): two range
+# scans on the primary key (org_id, contract_id, ts) of its own prices, or, for a contract
+# linked to a series, on (org_id, series_id, ts) of the series' prices. The branches of the
+# other kind are skipped (a one-time filter, or a lookup of a null key).
 _PRICE_ARRAYS = """
     SELECT array_agg(ts) AS instants, array_agg(price) AS prices FROM (
         (SELECT ts, price FROM energy_prices
-         WHERE org_id = $1 AND contract_id = c.id AND ts < (SELECT {lo}::timestamptz)
+         WHERE org_id = $1 AND contract_id = c.id AND c.series_id IS NULL
+           AND ts < (SELECT {lo}::timestamptz)
          ORDER BY ts DESC LIMIT 1)
         UNION ALL
         (SELECT ts, price FROM energy_prices
-         WHERE org_id = $1 AND contract_id = c.id
+         WHERE org_id = $1 AND contract_id = c.id AND c.series_id IS NULL
+           AND ts >= (SELECT {lo}::timestamptz) AND ts < (SELECT {hi}::timestamptz))
+        UNION ALL
+        (SELECT ts, price FROM series_prices
+         WHERE org_id = $1 AND series_id = c.series_id AND ts < (SELECT {lo}::timestamptz)
+         ORDER BY ts DESC LIMIT 1)
+        UNION ALL
+        (SELECT ts, price FROM series_prices
+         WHERE org_id = $1 AND series_id = c.series_id
            AND ts >= (SELECT {lo}::timestamptz) AND ts < (SELECT {hi}::timestamptz))
     ) AS known
 """
@@ -96,17 +128,17 @@ _BUILDING_PLACE = f"""
 WITH place AS ({_PLACE}), c AS ({_CONTRACTS})
 SELECT place.*, c.* FROM place LEFT JOIN c ON true
 """  # noqa: S608 - composed of the constants above, no input
-_USER_PLACE = """
+_USER_PLACE = f"""
 SELECT o.timezone, o.timezone, o.billing_currency, c.*
 FROM users AS u
 JOIN organisations AS o ON o.id = u.org_id
 LEFT JOIN LATERAL (
-    SELECT id, building_id, contract_type, price_interval_minutes, includes_external_components
+    SELECT {_TERMS}
     FROM energy_contracts
     WHERE org_id = $1 AND user_id = $2 AND building_id IS NULL
 ) AS c ON true
 WHERE u.org_id = $1 AND u.id = $2
-"""
+"""  # noqa: S608 - composed of constants, no input
 # The place, its contracts and their prices over [$4, $5) on one round trip: a row per
 # contract (one row with null contract columns if there is none), no row if no building.
 _BUILDING_PLACE_AND_PRICES = f"""
@@ -118,8 +150,8 @@ LEFT JOIN LATERAL ({_PRICE_ARRAYS.format(lo="$4", hi="$5")}) AS p ON c.id IS NOT
 """  # noqa: S608 - composed of the constants above, no input
 _PRICES = f"""
 SELECT c.id, p.instants, p.prices
-FROM unnest((SELECT $2::uuid[])) AS c (id)
-CROSS JOIN LATERAL ({_PRICE_ARRAYS.format(lo="$3", hi="$4")}) AS p
+FROM unnest((SELECT $2::uuid[]), (SELECT $3::uuid[])) AS c (id, series_id)
+CROSS JOIN LATERAL ({_PRICE_ARRAYS.format(lo="$4", hi="$5")}) AS p
 """  # noqa: S608 - composed of the constants above, no input
 
 
@@ -147,7 +179,8 @@ async def building_place(
         found = _place(rows)
         if found is None:
             return None
-        prices = {row[3]: _pairs(row[8], row[9]) for row in rows if row[3] is not None}
+        instants, values = 3 + _TERMS_COUNT, 4 + _TERMS_COUNT
+        prices = {row[3]: _pairs(row[instants], row[values]) for row in rows if row[3] is not None}
         return _with_prices(found, prices, prices_in)
     place = (
         await connection.execute(
@@ -165,11 +198,12 @@ async def building_place(
         .where(or_(EnergyContract.building_id == building_id, EnergyContract.building_id.is_(None)))
         .with_only_columns(*_CONTRACT_COLUMNS)
     )
-    found = Place(*place, [ContractTerms(*row) for row in contracts])
+    found = Place(*place, [ContractTerms(*tuple(row)) for row in contracts])
     if prices_in is None:
         return found
-    ids = [contract.id for contract in found.contracts]
-    return _with_prices(found, await prices_of(connection, org_id, ids, *prices_in), prices_in)
+    return _with_prices(
+        found, await prices_of(connection, org_id, found.contracts, *prices_in), prices_in
+    )
 
 
 async def user_place(
@@ -194,7 +228,7 @@ async def user_place(
         .where(EnergyContract.building_id.is_(None))
         .with_only_columns(*_CONTRACT_COLUMNS)
     )
-    return Place(timezone, timezone, currency, [ContractTerms(*row) for row in contracts])
+    return Place(timezone, timezone, currency, [ContractTerms(*tuple(row)) for row in contracts])
 
 
 async def user_exists(connection: AsyncConnection, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
@@ -205,33 +239,38 @@ async def user_exists(connection: AsyncConnection, org_id: uuid.UUID, user_id: u
 async def prices_of(
     connection: AsyncConnection,
     org_id: uuid.UUID,
-    contract_ids: Sequence[uuid.UUID],
+    contracts: Sequence[ContractTerms],
     start: datetime,
     end: datetime,
 ) -> dict[uuid.UUID, list[PriceRow]]:
     """Per contract: its prices in ``[start, end)`` plus the last one before ``start`` (the one
-    in force at ``start``), in no particular order. ``contract_ids`` come from a scoped read."""
-    grouped: dict[uuid.UUID, list[PriceRow]] = {contract_id: [] for contract_id in contract_ids}
-    if not contract_ids:
+    in force at ``start``), in no particular order; for a linked contract, its series' rows.
+    ``contracts`` come from a scoped read."""
+    grouped: dict[uuid.UUID, list[PriceRow]] = {contract.id: [] for contract in contracts}
+    if not contracts:
         return grouped
     if _is_postgresql(connection):
-        rows = await driver_fetch(connection, _PRICES, org_id, list(contract_ids), start, end)
+        ids = [contract.id for contract in contracts]
+        series_ids = [contract.series_id for contract in contracts]
+        rows = await driver_fetch(connection, _PRICES, org_id, ids, series_ids, start, end)
         for contract_id, instants, prices in rows:
             grouped[contract_id] = _pairs(instants, prices)
         return grouped
-    stored = (energy_prices.c.ts, energy_prices.c.price)
-    for contract_id in contract_ids:
-        scope = price_scope(org_id, contract_id)
+    for contract in contracts:
+        table, owner = CONTRACT_PRICES, contract.id
+        if contract.series_id is not None:
+            table, owner = SERIES_PRICES, contract.series_id
+        scope = table.scope(org_id, owner)
         before = await connection.execute(
-            select(*stored)
-            .where(*scope, energy_prices.c.ts < start)
-            .order_by(energy_prices.c.ts.desc())
+            select(table.ts, table.price)
+            .where(*scope, table.ts < start)
+            .order_by(table.ts.desc())
             .limit(1)
         )
         within = await connection.execute(
-            select(*stored).where(*scope, energy_prices.c.ts >= start, energy_prices.c.ts < end)
+            select(table.ts, table.price).where(*scope, table.ts >= start, table.ts < end)
         )
-        grouped[contract_id] = [(ts, price) for ts, price in [*before, *within]]
+        grouped[contract.id] = [(ts, price) for ts, price in [*before, *within]]
     return grouped
 
 
@@ -241,6 +280,9 @@ _CONTRACT_COLUMNS = (
     EnergyContract.contract_type,
     EnergyContract.price_interval_minutes,
     EnergyContract.includes_external_components,
+    EnergyContract.series_id,
+    EnergyContract.index_factor,
+    EnergyContract.index_markup,
 )
 
 
@@ -248,7 +290,7 @@ def _place(rows: Sequence[Any]) -> Place | None:
     if not rows:
         return None
     timezone, organisation_timezone, currency = rows[0][0], rows[0][1], rows[0][2]
-    contracts = [ContractTerms(*row[3:8]) for row in rows if row[3] is not None]
+    contracts = [ContractTerms(*row[3 : 3 + _TERMS_COUNT]) for row in rows if row[3] is not None]
     return Place(timezone, organisation_timezone, currency, contracts)
 
 

@@ -92,16 +92,17 @@ class Pricing:
         with the contracts)."""
         if self.prefetched is not None and self.prefetched_span == (start, end):
             return self.prefetched
-        ids = [applicable.contract.id for applicable in self.contracts]
-        return await repository.prices_of(connection, self.org_id, ids, start, end)
+        contracts = [applicable.contract for applicable in self.contracts]
+        return await repository.prices_of(connection, self.org_id, contracts, start, end)
 
     def curve_of(self, rows: dict[uuid.UUID, list[PriceRow]]) -> list[Segment[Origin]]:
         """Each contract's curve of ``rows``, overridden in order (building over user)."""
         effective: list[Segment[Origin]] = []
         for applicable in reversed(self.contracts):  # user-level first, building on top
             contract = applicable.contract
+            index = contract.index
             curve = pricing.build_curve_from_pairs(
-                rows[contract.id],
+                rows[contract.id] if index is None else index.apply(rows[contract.id]),
                 ContractType(contract.contract_type),
                 interval_minutes=contract.price_interval_minutes or DEFAULT_SLOT_MINUTES,
                 tz=applicable.timezone,

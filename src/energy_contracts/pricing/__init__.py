@@ -32,8 +32,15 @@ Returned Decimals that were rounded carry no trailing fractional zeros (``0.25``
 """
 
 from energy_contracts.pricing.cost import cost
-from energy_contracts.pricing.curve import build_curve, build_curve_from_pairs, override, tile
+from energy_contracts.pricing.curve import (
+    build_curve,
+    build_curve_from_pairs,
+    entry_end,
+    override,
+    tile,
+)
 from energy_contracts.pricing.errors import PricingInputError
+from energy_contracts.pricing.indexed import indexed_price
 from energy_contracts.pricing.levels import Level, levels
 from energy_contracts.pricing.local_time import add_calendar_months, local_day_bounds, local_grid
 from energy_contracts.pricing.model import (
@@ -64,6 +71,8 @@ __all__ = [
     "cheapest_slots",
     "cheapest_window",
     "cost",
+    "entry_end",
+    "indexed_price",
     "levels",
     "local_day_bounds",
     "local_grid",

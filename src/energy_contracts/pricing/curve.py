@@ -69,14 +69,10 @@ def build_curve_from_pairs(
         timed_prices.append((timestamp, price))
     timed_prices.sort(key=itemgetter(0))
 
-    spot = contract_type is ContractType.SPOT_HOURLY
-    # A spot price covers a span of elapsed time, also across a clock change.
-    period = timedelta(minutes=interval_minutes) if spot else timedelta(0)
-    months = 1 if contract_type is ContractType.MONTHLY else 12
     segments: list[Segment[T]] = []
     last = len(timed_prices) - 1
     for index, (timestamp, price) in enumerate(timed_prices):
-        end = timestamp + period if spot else add_calendar_months(timestamp, months, tz)
+        end = entry_end(timestamp, contract_type, interval_minutes=interval_minutes, tz=tz)
         if index < last:
             next_timestamp = timed_prices[index + 1][0]
             if next_timestamp == timestamp:
@@ -85,6 +81,19 @@ def build_curve_from_pairs(
                 end = next_timestamp
         segments.append(Segment(timestamp, end, price, origin))
     return segments
+
+
+def entry_end(
+    timestamp: datetime, contract_type: ContractType, *, interval_minutes: int = 60, tz: ZoneInfo
+) -> datetime:
+    """When an entry at ``timestamp`` (UTC) stops holding if no later entry comes sooner: one
+    period of its type after it (SPEC §5). A spot price covers ``interval_minutes`` of elapsed
+    time, also across a clock change; a monthly or yearly price one calendar month or year of
+    ``tz`` (``add_calendar_months``). The last entry's end is what a contract's
+    ``prices_known_until`` says."""
+    if contract_type is ContractType.SPOT_HOURLY:
+        return timestamp + timedelta(minutes=interval_minutes)
+    return add_calendar_months(timestamp, 1 if contract_type is ContractType.MONTHLY else 12, tz)
 
 
 def override(building: Sequence[Segment[T]], user: Sequence[Segment[T]]) -> list[Segment[T]]:

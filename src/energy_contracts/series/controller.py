@@ -235,15 +235,15 @@ class SeriesController(Controller):
     )
     async def delete_prices(
         self,
-        org_id: FromPath[uuid.UUID],
-        series_id: FromPath[uuid.UUID],
+        series: NamedDependency[Series],
         session: NamedDependency[AsyncSession],
         start: From = None,
         end: To = None,
         if_match: IfMatch = None,
     ) -> Response[PricesDeleted]:
+        # ``series``: an unknown series is a 404 before the range is looked at.
         since, until = open_range(start, end)
         deleted, series_etag = await service.delete_prices(
-            session, org_id, series_id, start=since, end=until, if_match=if_match
+            session, series.org_id, series.id, start=since, end=until, if_match=if_match
         )
         return ExactJSON(PricesDeleted(deleted=deleted), headers={"ETag": series_etag})

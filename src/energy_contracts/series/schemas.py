@@ -12,7 +12,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from energy_contracts.api.bodies import RequestBody
 from energy_contracts.api.validation import NO_NUL
-from energy_contracts.contracts.schemas import CurrencyText
+from energy_contracts.codes import currency_pattern, timezone_names
 
 SERIES_ENTRY_VALIDITY = (
     "An entry holds from its timestamp for one interval of the series (`interval_minutes`) "
@@ -47,14 +47,23 @@ IntervalMinutes = Annotated[
         "series' time zone. Changeable only while the series has no prices."
     ),
 ]
+# The documents list what the service checks (``codes``), so a schema-valid value passes.
 Timezone = Annotated[
     str,
     Meta(
-        min_length=1,
-        max_length=64,
         description="IANA time zone, the clock of its grid; default: the organisation's. "
         "Changeable only while the series has no prices.",
         examples=["Europe/Vienna"],
+        extra_json_schema={"enum": timezone_names()},
+    ),
+]
+Currency = Annotated[
+    str,
+    Meta(
+        description="ISO 4217 code in circulation, case-insensitive; must be the "
+        "organisation's billing currency (its default).",
+        examples=["EUR"],
+        extra_json_schema={"pattern": currency_pattern()},
     ),
 ]
 
@@ -65,9 +74,7 @@ class SeriesCreate(RequestBody, kw_only=True):
     name: Name
     interval_minutes: IntervalMinutes
     description: Description | None = None
-    currency: Annotated[
-        CurrencyText | UnsetType, Meta(description="Default: the organisation's.")
-    ] = UNSET
+    currency: Currency | UnsetType = UNSET
     timezone: Timezone | UnsetType = UNSET
     area: Area | None = None
 
@@ -78,7 +85,7 @@ class SeriesUpdate(RequestBody, kw_only=True):
     name: Name | UnsetType = UNSET
     interval_minutes: IntervalMinutes | UnsetType = UNSET
     description: Description | UnsetType | None = UNSET
-    currency: CurrencyText | UnsetType = UNSET
+    currency: Currency | UnsetType = UNSET
     timezone: Timezone | UnsetType = UNSET
     area: Area | UnsetType | None = UNSET
 

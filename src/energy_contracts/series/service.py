@@ -268,9 +268,9 @@ async def write_prices(
 ) -> tuple[WriteCounts, str]:
     """``PUT .../prices``: upsert by timestamp; the counts and the series' new ETag. One
     ``PUT`` whatever the number of contracts linked to the series: they store nothing."""
-    field, items = price_items(body)
     series = await get_series(session, org_id, series_id, for_update=True)
     check_if_match(if_match, series.version)
+    field, items = price_items(body)
     grid = Grid(series.interval_minutes, zone(series.timezone))
     rows = parse_prices(items, field, grid)
     counts = await prices.upsert_prices(session, org_id, series.id, rows, table=SERIES_PRICES)

@@ -190,6 +190,15 @@ class BuildingChanges(msgspec.Struct, frozen=True, omit_defaults=True):
     timezone: str | UnsetType = UNSET
 
 
+class PriceIndex(msgspec.Struct, frozen=True):
+    """A contract's link to a price series: its energy price is ``series × factor + markup``,
+    exact (SPEC §4a). Sent as ``energy_price_index``; returned with the defaults filled in."""
+
+    series_id: uuid.UUID
+    factor: Decimal = Decimal(1)
+    markup: Decimal = Decimal(0)
+
+
 class EnergyContract(msgspec.Struct, frozen=True):
     """A contract as the API returns it.
 
@@ -208,6 +217,9 @@ class EnergyContract(msgspec.Struct, frozen=True):
     currency_energy_price: str | None = None
     energy_price_includes_external_components: bool | None = None
     price_interval_minutes: int | None = None
+    energy_price_index: PriceIndex | None = None
+    prices_known_until: AwareDatetime | None = None
+    """When its last known price stops holding (a linked contract: its series')."""
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     etag: str | None = None
@@ -227,6 +239,7 @@ class NewContract(msgspec.Struct, frozen=True, omit_defaults=True):
     currency_energy_price: str | UnsetType = UNSET
     energy_price_includes_external_components: bool | UnsetType | None = UNSET
     price_interval_minutes: Literal[15, 30, 60] | UnsetType = UNSET
+    energy_price_index: PriceIndex | UnsetType = UNSET
 
 
 class ContractChanges(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -243,6 +256,50 @@ class ContractChanges(msgspec.Struct, frozen=True, omit_defaults=True):
     currency_energy_price: str | UnsetType = UNSET
     energy_price_includes_external_components: bool | UnsetType | None = UNSET
     price_interval_minutes: Literal[15, 30, 60] | UnsetType = UNSET
+    energy_price_index: PriceIndex | UnsetType | None = UNSET
+    """A ``PriceIndex`` links the contract to a series; ``None`` unlinks it."""
+
+
+class PriceSeries(msgspec.Struct, frozen=True):
+    """A market price series that index-linked contracts follow (SPEC §10).
+
+    ``etag`` is not a body field: the client fills it from the ``ETag`` header.
+    """
+
+    id: uuid.UUID
+    name: str
+    currency: str
+    interval_minutes: int
+    timezone: str
+    description: str | None = None
+    area: str | None = None
+    prices_known_until: AwareDatetime | None = None
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    etag: str | None = None
+
+
+class NewPriceSeries(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Body of ``POST .../price-series``; currency and time zone default to the
+    organisation's."""
+
+    name: str
+    interval_minutes: Literal[15, 30, 60]
+    description: str | UnsetType = UNSET
+    currency: str | UnsetType = UNSET
+    timezone: str | UnsetType = UNSET
+    area: str | UnsetType = UNSET
+
+
+class PriceSeriesChanges(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Body of ``PUT .../price-series/{id}``: absent fields stay, ``None`` clears."""
+
+    name: str | UnsetType = UNSET
+    interval_minutes: Literal[15, 30, 60] | UnsetType = UNSET
+    description: str | UnsetType | None = UNSET
+    currency: str | UnsetType = UNSET
+    timezone: str | UnsetType = UNSET
+    area: str | UnsetType | None = UNSET
 
 
 class PriceBatch(msgspec.Struct, frozen=True):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from itertools import pairwise
-from zoneinfo import ZoneInfo, available_timezones
-from zoneinfo import _zoneinfo as pure_zoneinfo  # type: ignore[attr-defined]
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
@@ -15,10 +13,8 @@ from hypothesis import strategies as st
 
 from energy_contracts.contracts.models import PriceSeries
 from energy_contracts.contracts.price_rules import (
-    _OFFSET_CHANGES_APART,
     Grid,
     _instant_column,
-    _offset_changes,
     _parse_columns,
     _parse_each,
     _zone_offset_runs,
@@ -222,44 +218,6 @@ def test_timestamps_are_read_as_fromisoformat_reads_them(text: str) -> None:
     read = _instant_column(["2024-01-01T00:00:00+01:00", text])
     assert read is not None
     assert (read[1], read[1].utcoffset()) == (expected, expected.utcoffset())
-
-
-@pytest.mark.parametrize("zone", ZONES)
-@pytest.mark.parametrize("year", [2023, 2024, 2100])
-def test_offset_changes_are_found_to_the_second(zone: str, year: int) -> None:
-    tz = ZoneInfo(zone)
-    changes = _offset_changes(tz, year)
-    for change, offset in changes:
-        assert change.astimezone(tz).utcoffset() == offset
-        assert (change - timedelta(seconds=1)).astimezone(tz).utcoffset() != offset
-    # Every quarter hour of the year has the offset the changes say.
-    expected = datetime(year, 1, 1, tzinfo=UTC).astimezone(tz).utcoffset()
-    pending = list(changes)
-    instant = datetime(year, 1, 1, tzinfo=UTC)
-    while instant.year == year:
-        while pending and pending[0][0] <= instant:
-            expected = pending.pop(0)[1]
-        assert instant.astimezone(tz).utcoffset() == expected
-        instant += timedelta(minutes=15)
-
-
-def test_offset_changes_of_tzdata_lie_further_apart_than_assumed() -> None:
-    """The installed tzdata keeps the promise ``_offset_changes`` builds on. Its transition
-    lists are only readable through the pure-Python zoneinfo (CPython's fallback of the C
-    module the service uses; both read the same files); after them come POSIX rules, whose
-    two changes a year lie months apart."""
-    closest = timedelta.max
-    for key in available_timezones():
-        zone = pure_zoneinfo.ZoneInfo.no_cache(key)
-        offset = zone._tti_before.utcoff if zone._tti_before else None
-        changes = []
-        for instant, kind in zip(zone._trans_utc, zone._ttinfos, strict=True):
-            if kind.utcoff != offset:
-                changes.append(instant)
-            offset = kind.utcoff
-        gaps = [later - earlier for earlier, later in pairwise(changes)]
-        closest = min([closest, *(timedelta(seconds=gap) for gap in gaps)])
-    assert closest > _OFFSET_CHANGES_APART
 
 
 def test_runs_of_offsets() -> None:

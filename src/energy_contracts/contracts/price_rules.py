@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from itertools import islice, pairwise
 from zoneinfo import ZoneInfo
 
@@ -27,6 +26,11 @@ from energy_contracts.contracts.models import PriceSeries
 from energy_contracts.contracts.schemas import CONTRACT_TYPES, PriceIn
 from energy_contracts.db.base import canonical_decimal_text
 from energy_contracts.errors import FieldError, Unprocessable
+from energy_contracts.pricing.local_time import (
+    OFFSET_CHANGES_APART,
+    utc_offset_at,
+    utc_offset_changes,
+)
 
 # A price per kWh this large is a unit mistake (a price per MWh in cents, say), not a tariff.
 PRICE_LIMIT = Decimal(10) ** 9
@@ -60,11 +64,7 @@ _TZINFO_OF = operator.attrgetter("tzinfo")
 _TEXTS = msgspec.json.Encoder()
 _TIMESTAMPS = msgspec.json.Decoder(list[datetime])
 _BEYOND_MICROSECONDS = re.compile(rb"\.[0-9]{7}")
-# tzdata's changes of UTC offset lie days apart (the closest two: Africa/Freetown in 1939,
-# 96 hours), so a day holds at most one; tests/unit checks this against the installed tzdata.
-_OFFSET_CHANGES_APART = timedelta(days=1)
 _HOUR = timedelta(hours=1)
-_ONE_SECOND = timedelta(seconds=1)
 _NO_TIME = timedelta(0)
 _ONE_MICROSECOND = timedelta(microseconds=1)
 _MICROSECONDS = 1_000_000
@@ -253,59 +253,23 @@ def _zone_offset_runs(instants: list[datetime], zone: ZoneInfo) -> list[tuple[in
     """``(first index, UTC offset)`` of each run of ``instants`` (ascending, aware) over which
     ``zone`` keeps one offset."""
     first, last = instants[0], instants[-1]
-    if last - first > len(instants) * _OFFSET_CHANGES_APART:
+    if last - first > len(instants) * OFFSET_CHANGES_APART:
         # Fewer instants than days (say two, ten years apart): asking the zone at each
         # instant costs less than finding its changes day by day.
-        offsets = [_offset_at(instant, zone) for instant in instants]
+        offsets = [utc_offset_at(instant, zone) for instant in instants]
         return [
             (index, offset)
             for index, offset in enumerate(offsets)
             if index == 0 or offset != offsets[index - 1]
         ]
-    runs = [(0, _offset_at(first, zone))]
-    for year in range(first.astimezone(UTC).year, last.astimezone(UTC).year + 1):
-        for change, offset in _offset_changes(zone, year):
-            if not first < change <= last:
-                continue
-            start = bisect_left(instants, change)
-            if start == runs[-1][0]:  # no instant has the offset before this change
-                runs.pop()
-            if runs[-1][1] != offset:
-                runs.append((start, offset))
+    runs = [(0, utc_offset_at(first, zone))]
+    for change, offset in utc_offset_changes(zone, first, last):
+        start = bisect_left(instants, change)
+        if start == runs[-1][0]:  # no instant has the offset before this change
+            runs.pop()
+        if runs[-1][1] != offset:
+            runs.append((start, offset))
     return runs
-
-
-@lru_cache(maxsize=1024)
-def _offset_changes(zone: ZoneInfo, year: int) -> tuple[tuple[datetime, timedelta], ...]:
-    """``(instant, new UTC offset)`` of each change of ``zone``'s offset in the UTC ``year``.
-
-    One conversion per day: a day whose ends have the same offset holds no change (see
-    ``_OFFSET_CHANGES_APART``); where they differ it holds exactly one, found by bisection to
-    the second, the resolution of tzdata. Cached: a service sees few zones and years.
-    """
-    changes: list[tuple[datetime, timedelta]] = []
-    day, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
-    offset = _offset_at(day, zone)
-    while day < end:
-        next_day = day + _OFFSET_CHANGES_APART
-        next_offset = _offset_at(next_day, zone)
-        if next_offset != offset:
-            before, after = day, next_day
-            while after - before > _ONE_SECOND:
-                middle = before + (after - before) // 2 // _ONE_SECOND * _ONE_SECOND
-                if _offset_at(middle, zone) == offset:
-                    before = middle
-                else:
-                    after = middle
-            changes.append((after, next_offset))
-        day, offset = next_day, next_offset
-    return tuple(changes)
-
-
-def _offset_at(instant: datetime, zone: ZoneInfo) -> timedelta:
-    offset = instant.astimezone(zone).utcoffset()
-    assert offset is not None  # a ZoneInfo has an offset at every instant
-    return offset
 
 
 def _parse_each(items: Sequence[PriceIn], field: str, grid: Grid | None) -> PriceSeries:

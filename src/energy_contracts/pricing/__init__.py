@@ -7,13 +7,21 @@ user-level curve instant by instant (``override``). Every question is then a fun
 curve: ``tile`` (maximal stretches with explicit unknowns), ``resample`` (slots of the local
 clock's grid), ``levels``, ``cheapest_window``, ``cheapest_slots`` and ``cost``.
 
+Tariffs (SPEC §11, ``tariffs`` and ``totals``): ``tariff_curve`` is what a ``Tariff`` adds per
+kWh over a range (shared by every energy curve it is added to), ``with_tariff`` adds it to an
+energy curve, giving a curve of totals whose origins are ``Itemised`` (the caller's origin and
+the ``Breakdown``), on which every question above works as it is; ``resample_itemised``
+resamples it part by part; ``standing_charge`` is the daily charge of a consumption;
+``tariff_problems`` names what a tariff's types let through but SPEC §11 does not.
+
 Time. Datetimes going in must be timezone-aware (a naive one is a ``PricingInputError``);
 everything coming out is in UTC, and all arithmetic is on UTC instants at the microsecond
 resolution of ``datetime``. Local calendars and clocks use ``zoneinfo``; wall times are turned
 into instants with ``fold=0`` (see ``local_time``).
 
-Precision. Prices, kWh and costs are ``Decimal`` at the edges and exact ``Fraction`` or scaled
-integers inside, so nothing is lost until the output, where rounding happens once:
+Precision. Prices, kWh and costs are ``Decimal`` at the edges and exact scaled integers inside
+(prices as counts of a common unit, times in microseconds; see ``_exact``), so nothing is lost
+until the output, where rounding happens once:
 
 - A time-weighted mean (resampled slot, window average) over a stretch with a single price is
   that price, returned exactly as given. A mean that mixes prices is the exact rational mean
@@ -53,23 +61,52 @@ from energy_contracts.pricing.model import (
     Window,
 )
 from energy_contracts.pricing.resample import resample
+from energy_contracts.pricing.tariffs import (
+    ComponentKind,
+    StandingCharge,
+    Surcharge,
+    Tariff,
+    TariffComponent,
+    TariffWindow,
+    check_tariff,
+    standing_charge,
+    tariff_curve,
+    tariff_problems,
+    wall_clock_minute,
+)
+from energy_contracts.pricing.totals import (
+    Breakdown,
+    Itemised,
+    resample_itemised,
+    with_tariff,
+    without_tariff,
+)
 from energy_contracts.pricing.windows import cheapest_slots, cheapest_window
 
 __all__ = [
+    "Breakdown",
+    "ComponentKind",
     "Consumption",
     "ContractType",
     "CostPiece",
     "CostResult",
+    "Itemised",
     "Level",
     "PriceEntry",
     "PricingInputError",
     "Segment",
+    "StandingCharge",
+    "Surcharge",
+    "Tariff",
+    "TariffComponent",
+    "TariffWindow",
     "Window",
     "add_calendar_months",
     "build_curve",
     "build_curve_from_pairs",
     "cheapest_slots",
     "cheapest_window",
+    "check_tariff",
     "cost",
     "entry_end",
     "indexed_price",
@@ -78,5 +115,12 @@ __all__ = [
     "local_grid",
     "override",
     "resample",
+    "resample_itemised",
+    "standing_charge",
+    "tariff_curve",
+    "tariff_problems",
     "tile",
+    "wall_clock_minute",
+    "with_tariff",
+    "without_tariff",
 ]

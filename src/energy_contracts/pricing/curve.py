@@ -6,17 +6,18 @@ and ``override`` return it. Between its segments the price is unknown.
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from operator import itemgetter
+from itertools import islice, pairwise, repeat
 from zoneinfo import ZoneInfo
 
 from energy_contracts.pricing._arguments import positive_minutes, utc_instant, utc_range
 from energy_contracts.pricing.errors import PricingInputError
 from energy_contracts.pricing.local_time import add_calendar_months
-from energy_contracts.pricing.model import ContractType, PriceEntry, Segment, T
+from energy_contracts.pricing.model import ContractType, PriceEntry, Segment, T, new_segment
 
 
 def build_curve(
@@ -58,29 +59,55 @@ def build_curve_from_pairs(
     """``build_curve`` of ``(timestamp, price)`` pairs, as a repository reads them: the same
     curve without a ``PriceEntry`` per row. Errors name the pairs ``entries[i]``."""
     contract_type = ContractType(contract_type)
-    if contract_type is ContractType.SPOT_HOURLY:
+    spot = contract_type is ContractType.SPOT_HOURLY
+    if spot:
         positive_minutes(interval_minutes, "interval_minutes")
-    timed_prices: list[tuple[datetime, Decimal]] = []
+    if not entries:
+        return []
+    # Whole-column passes for what a repository sends (ascending UTC instants, finite
+    # prices); anything else takes the entry-by-entry path, which also words the errors.
+    timestamps = list(map(_FIRST, entries))
+    prices = list(map(_SECOND, entries))
+    if set(map(_TZINFO, timestamps)) != _UTC_ONLY or not all(map(Decimal.is_finite, prices)):
+        timestamps, prices = _checked_columns(entries)
+    if not all(map(operator.lt, timestamps, islice(timestamps, 1, None))):
+        order = sorted(range(len(timestamps)), key=timestamps.__getitem__)
+        timestamps = list(map(timestamps.__getitem__, order))
+        prices = list(map(prices.__getitem__, order))
+        for earlier, later in pairwise(timestamps):
+            if earlier == later:
+                raise PricingInputError("entries", f"duplicate timestamp {earlier.isoformat()}")
+
+    if spot:
+        # A spot price covers a span of elapsed time, also across a clock change.
+        period = timedelta(minutes=interval_minutes)
+        own_ends = list(map(operator.add, timestamps, repeat(period)))
+    else:
+        own_ends = [entry_end(timestamp, contract_type, tz=tz) for timestamp in timestamps]
+    # Each entry holds until its own end or the next entry, whichever comes first.
+    if own_ends[:-1] == timestamps[1:]:
+        ends = own_ends  # back to back, as a day-ahead series is
+    else:
+        ends = list(map(min, own_ends, islice(timestamps, 1, None)))
+        ends.append(own_ends[-1])
+    make: Callable[[datetime, datetime, Decimal, T], Segment[T]] = new_segment
+    return list(map(make, timestamps, ends, prices, repeat(origin)))
+
+
+def _checked_columns(
+    entries: Sequence[tuple[datetime, Decimal]],
+) -> tuple[list[datetime], list[Decimal]]:
+    """The timestamps (in UTC) and prices of ``entries``, or the first error among them."""
+    timestamps: list[datetime] = []
+    prices: list[Decimal] = []
     for index, (timestamp, price) in enumerate(entries):
-        if timestamp.tzinfo is not UTC:  # stored instants come back in UTC already
+        if timestamp.tzinfo is not UTC:
             timestamp = utc_instant(timestamp, f"entries[{index}].timestamp")
         if not price.is_finite():
             raise PricingInputError(f"entries[{index}].price", "must be a finite number")
-        timed_prices.append((timestamp, price))
-    timed_prices.sort(key=itemgetter(0))
-
-    segments: list[Segment[T]] = []
-    last = len(timed_prices) - 1
-    for index, (timestamp, price) in enumerate(timed_prices):
-        end = entry_end(timestamp, contract_type, interval_minutes=interval_minutes, tz=tz)
-        if index < last:
-            next_timestamp = timed_prices[index + 1][0]
-            if next_timestamp == timestamp:
-                raise PricingInputError("entries", f"duplicate timestamp {timestamp.isoformat()}")
-            if next_timestamp < end:
-                end = next_timestamp
-        segments.append(Segment(timestamp, end, price, origin))
-    return segments
+        timestamps.append(timestamp)
+        prices.append(price)
+    return timestamps, prices
 
 
 def entry_end(
@@ -117,7 +144,7 @@ def override(building: Sequence[Segment[T]], user: Sequence[Segment[T]]) -> list
             index += 1
         if uncovered_from < user_segment.end:
             user_pieces.append(_clipped(user_segment, uncovered_from, user_segment.end))
-    return sorted([*building, *user_pieces], key=lambda segment: segment.start)
+    return sorted([*building, *user_pieces], key=_START_OF)
 
 
 def tile(curve: Sequence[Segment[T]], start: datetime, end: datetime) -> list[Segment[T]]:
@@ -129,48 +156,93 @@ def tile(curve: Sequence[Segment[T]], start: datetime, end: datetime) -> list[Se
     are merged, so each segment is a maximal stretch (SPEC §6). All datetimes are UTC.
     """
     start, end = utc_range(start, end)
+    return tile_utc(curve, start, end, bisect_right(curve, start, key=_END_OF))
+
+
+def tile_utc(
+    curve: Sequence[Segment[T]], start: datetime, end: datetime, first: int
+) -> list[Segment[T]]:
+    """``tile`` of a checked UTC range, given ``first``, the index of the first segment of
+    ``curve`` that ends after ``start`` (callers tiling many ranges find it faster)."""
+    if first == len(curve) or not curve[first].start < end:  # wholly unknown
+        return [new_segment(start, end, None, None)]
+    segment = curve[first]
+    segment_start, segment_end = segment.start, segment.end
+    if (
+        segment_start <= start
+        and end <= segment_end
+        and segment_start.tzinfo is UTC
+        and segment_end.tzinfo is UTC
+    ):  # wholly inside one segment, as a meter reading is inside a price's interval
+        if segment_start == start and segment_end == end:
+            return [segment]
+        piece_start = segment_start if segment_start == start else start
+        piece_end = segment_end if segment_end == end else end
+        return [new_segment(piece_start, piece_end, segment.price, segment.origin)]
     pieces: list[Segment[T]] = []
     covered_until = start
-    index = bisect_right(curve, start, key=_end_of)
-    while index < len(curve) and curve[index].start < end:
+    last: Segment[T] | None = None  # pieces[-1], if any
+    for index in range(first, len(curve)):
         segment = curve[index]
         segment_start, segment_end = segment.start, segment.end
+        if not segment_start < end:
+            break
         if segment_start.tzinfo is not UTC:
             segment_start = segment_start.astimezone(UTC)
         if segment_end.tzinfo is not UTC:
             segment_end = segment_end.astimezone(UTC)
-        piece_start = segment_start if segment_start > start else start
-        piece_end = segment_end if segment_end < end else end
+        # Where a bound of the range meets the segment's, the segment's own instant (equal)
+        # is kept, so that a segment wholly inside comes back as it is.
+        piece_start = segment_start if segment_start >= start else start
+        piece_end = segment_end if segment_end <= end else end
         if piece_start > covered_until:
-            _append_merged(pieces, Segment(covered_until, piece_start, None, None))
-        if piece_start is segment.start and piece_end is segment.end:
-            piece = segment  # wholly inside and already in UTC: the segment itself
+            last = _append_merged(pieces, last, new_segment(covered_until, piece_start, None, None))
+        price, origin = segment.price, segment.origin
+        if (
+            last is not None
+            and last.end == piece_start
+            and last.price == price
+            and (last.origin is origin or last.origin == origin)
+        ):
+            last = new_segment(last.start, piece_end, last.price, last.origin)
+            pieces[-1] = last
         else:
-            piece = Segment(piece_start, piece_end, segment.price, segment.origin)
-        _append_merged(pieces, piece)
+            if piece_start is segment.start and piece_end is segment.end:
+                last = segment  # wholly inside and already in UTC: the segment itself
+            else:
+                last = new_segment(piece_start, piece_end, price, origin)
+            pieces.append(last)
         covered_until = piece_end
-        index += 1
     if covered_until < end:
-        _append_merged(pieces, Segment(covered_until, end, None, None))
+        _append_merged(pieces, last, new_segment(covered_until, end, None, None))
     return pieces
 
 
-def _end_of(segment: Segment[T]) -> datetime:
-    return segment.end
-
-
 def _clipped(segment: Segment[T], start: datetime, end: datetime) -> Segment[T]:
-    return Segment(start, end, segment.price, segment.origin)
+    return new_segment(start, end, segment.price, segment.origin)
 
 
-def _append_merged(pieces: list[Segment[T]], piece: Segment[T]) -> None:
-    if pieces:
-        last = pieces[-1]
-        if (
-            last.end == piece.start
-            and last.price == piece.price
-            and (last.origin is piece.origin or last.origin == piece.origin)
-        ):
-            pieces[-1] = Segment(last.start, piece.end, last.price, last.origin)
-            return
+def _append_merged(
+    pieces: list[Segment[T]], last: Segment[T] | None, piece: Segment[T]
+) -> Segment[T]:
+    """Append ``piece``, or merge it into ``last`` (the last piece) if it continues it with
+    the same price and origin (as ``tile_utc`` does inline); return the new last piece."""
+    if (
+        last is not None
+        and last.end == piece.start
+        and last.price == piece.price
+        and (last.origin is piece.origin or last.origin == piece.origin)
+    ):
+        last = new_segment(last.start, piece.end, last.price, last.origin)
+        pieces[-1] = last
+        return last
     pieces.append(piece)
+    return piece
+
+
+_FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
+_TZINFO = operator.attrgetter("tzinfo")
+_START_OF = operator.attrgetter("start")
+_END_OF = operator.attrgetter("end")
+_UTC_ONLY = {UTC}

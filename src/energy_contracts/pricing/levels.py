@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import operator
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 from itertools import repeat
 
+from energy_contracts.pricing._exact import EXACT
 from energy_contracts.pricing.errors import PricingInputError
 
 
@@ -45,9 +46,56 @@ def levels(prices: Sequence[Decimal | None]) -> list[Level | None]:
     if not known:
         return [None for _ in prices]
 
-    # Exactly, in integers: every price as units of 1/denominator (a common denominator of
-    # the decimals), and the four thresholds on r as the largest unit count of each level.
-    # Whole-list passes (map, sorted, bisect) do the per-price work: a day has 96 prices.
+    ordered = sorted(known)
+    ranked = _ranked_by_spread(known, ordered)
+    if ranked is None:
+        ranked = _ranked_in_integers(known)
+    if len(known) == len(prices):
+        return list(ranked)
+    known_levels = iter(ranked)
+    return [None if price is None else next(known_levels) for price in prices]
+
+
+def _ranked_by_spread(known: list[Decimal], ordered: list[Decimal]) -> list[Level] | None:
+    """The levels when ``scale`` is the spread and the spread alone says so (``None`` if not).
+
+    That is the common case (a day whose prices vary by more than a fifth of the largest
+    magnitude: ``5 × spread ≥ max |p| ≥ mean |p|``), and then each threshold ``med + a × scale
+    / 10`` is itself an exact decimal: the prices are compared with it as they are, and the
+    four thresholds become the last price of each level in ``ordered``, so that ranking a
+    price is one bisection over four prices.
+    """
+    low, high = ordered[0], ordered[-1]
+    spread = EXACT.subtract(high, low)
+    if not spread or EXACT.multiply(5, spread) < max(EXACT.abs(low), EXACT.abs(high)):
+        return None
+    count = len(ordered)
+    middle = count // 2
+    twice_median = (
+        EXACT.multiply(2, ordered[middle])
+        if count % 2
+        else EXACT.add(ordered[middle - 1], ordered[middle])
+    )
+    five_medians = EXACT.multiply(5, twice_median)
+
+    def threshold(tenths: int) -> Decimal:  # med + tenths / 10 × spread
+        return EXACT.multiply(EXACT.add(five_medians, EXACT.multiply(tenths, spread)), _TENTH)
+
+    level_ends = (
+        bisect_right(ordered, threshold(-3)),  # VERY_CHEAP: r ≤ -0.3
+        bisect_right(ordered, threshold(-1)),  # CHEAP: r ≤ -0.1
+        bisect_left(ordered, threshold(1)),  # NORMAL: r < 0.1
+        bisect_left(ordered, threshold(3)),  # EXPENSIVE: r < 0.3
+    )
+    # A price's level is the number of levels whose dearest price is below it.
+    dearest = [ordered[end - 1] if end else _BELOW_ALL for end in level_ends]
+    return list(map(_BY_RANK.__getitem__, map(bisect_left, repeat(dearest), known)))
+
+
+def _ranked_in_integers(known: list[Decimal]) -> list[Level]:
+    """The levels, for any known prices: in integers, every price as units of 1 / denominator
+    (a common denominator of the decimals), and the four thresholds on r as the largest unit
+    count of each level. Whole-list passes (map, sorted, bisect) do the per-price work."""
     numerators, denominators = zip(*map(Decimal.as_integer_ratio, known), strict=True)
     denominator = math.lcm(*set(denominators))
     units = list(map(operator.mul, numerators, map(denominator.__floordiv__, denominators)))
@@ -63,22 +111,19 @@ def levels(prices: Sequence[Decimal | None]) -> list[Level | None]:
     else:
         scale_num, scale_den = magnitude, 5 * count
     if scale_num == 0:
-        ranked = [Level.NORMAL] * count
-    else:
-        # r = (2u - 2med) × scale_den / (2 × scale_num) ⋚ a/10 ⇔ u ⋚ (10 × scale_den × 2med
-        # + 2a × scale_num) / (20 × scale_den): the last unit count of each level.
-        base, step, over = 10 * scale_den * twice_median, 2 * scale_num, 20 * scale_den
-        cuts = (
-            (base - 3 * step) // over,  # VERY_CHEAP: r ≤ -0.3
-            (base - step) // over,  # CHEAP: r ≤ -0.1
-            -((-base - step) // over) - 1,  # NORMAL: r < 0.1
-            -((-base - 3 * step) // over) - 1,  # EXPENSIVE: r < 0.3
-        )
-        ranked = list(map(_BY_RANK.__getitem__, map(bisect_left, repeat(cuts), units)))
-    if count == len(prices):
-        return list(ranked)
-    known_levels = iter(ranked)
-    return [None if price is None else next(known_levels) for price in prices]
+        return [Level.NORMAL] * count
+    # r = (2u - 2med) × scale_den / (2 × scale_num) ⋚ a/10 ⇔ u ⋚ (10 × scale_den × 2med
+    # + 2a × scale_num) / (20 × scale_den): the last unit count of each level.
+    base, step, over = 10 * scale_den * twice_median, 2 * scale_num, 20 * scale_den
+    cuts = (
+        (base - 3 * step) // over,  # VERY_CHEAP: r ≤ -0.3
+        (base - step) // over,  # CHEAP: r ≤ -0.1
+        -((-base - step) // over) - 1,  # NORMAL: r < 0.1
+        -((-base - 3 * step) // over) - 1,  # EXPENSIVE: r < 0.3
+    )
+    return list(map(_BY_RANK.__getitem__, map(bisect_left, repeat(cuts), units)))
 
 
 _BY_RANK = (Level.VERY_CHEAP, Level.CHEAP, Level.NORMAL, Level.EXPENSIVE, Level.VERY_EXPENSIVE)
+_TENTH = Decimal("0.1")
+_BELOW_ALL = Decimal("-Infinity")

@@ -1,20 +1,37 @@
-"""Local calendars and clocks: days, calendar months and years, and the local minute grid.
+"""Local calendars and clocks: days, calendar months and years, the local minute grid, and the
+instants at which a zone's UTC offset changes.
 
 Local wall times are turned into instants with ``fold=0`` (PEP 495): an ambiguous wall time (a
 fall-back hour) means its first occurrence, and a wall time skipped by a spring-forward gap is
 read with the offset in force before the gap, so it lands the gap's length later on the clock
 (02:30 on a day Vienna skips 02:00-03:00 becomes 03:30 CEST).
+
+Between two changes of its UTC offset a zone's wall clock runs with UTC, so everything that
+depends on the wall clock (the grid, tariff windows) is plain arithmetic within each run of one
+offset (``utc_offset_runs``); ``utc_offset_changes`` is the one place that finds where the
+runs begin.
 """
 
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from energy_contracts.pricing._arguments import grid_minutes
 
+OFFSET_CHANGES_APART = timedelta(days=1)
+"""Less than the time between any two changes of a zone's UTC offset in tzdata (the closest
+two: Africa/Freetown in 1939, 96 hours apart), so one day holds at most one change;
+tests/unit/pricing checks this against the installed tzdata."""
+
+_ONE_SECOND = timedelta(seconds=1)
 _ONE_MICROSECOND = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # midnight: on every grid that divides the hour
+# One day short of datetime's ends: a zone's wall time there would overflow ``datetime``.
+_FIRST_SCANNED = datetime(MINYEAR, 1, 2, tzinfo=UTC)
+_LAST_SCANNED = datetime(MAXYEAR, 12, 31, tzinfo=UTC)
 
 
 def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -42,6 +59,77 @@ def add_calendar_months(instant: datetime, months: int, tz: ZoneInfo) -> datetim
     return later_wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
+def utc_offset_at(instant: datetime, tz: ZoneInfo) -> timedelta:
+    """The UTC offset of ``tz`` at ``instant`` (aware)."""
+    offset = instant.astimezone(tz).utcoffset()
+    assert offset is not None  # a ZoneInfo has an offset at every instant
+    return offset
+
+
+def utc_offset_changes(
+    tz: ZoneInfo, after: datetime, until: datetime
+) -> list[tuple[datetime, timedelta]]:
+    """Each change of ``tz``'s UTC offset in ``(after, until]``: ``(instant, new offset)``.
+
+    Ascending, in UTC, exact to the microsecond (tzdata changes offsets on whole seconds). Only
+    changes of the offset count, not of the zone's abbreviation or daylight-saving flag alone.
+    ``after`` and ``until`` must be aware. The changes of each UTC year are found once per zone
+    and year (see ``_offset_changes_in_year``) and kept, so this costs a few comparisons.
+    """
+    changes: list[tuple[datetime, timedelta]] = []
+    for year in range(after.astimezone(UTC).year, until.astimezone(UTC).year + 1):
+        for change, offset in _offset_changes_in_year(tz, year):
+            if after < change <= until:
+                changes.append((change, offset))
+    return changes
+
+
+def utc_offset_runs(
+    tz: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime, timedelta]]:
+    """``[start, end)`` (aware, not empty) cut where ``tz``'s UTC offset changes: ``(run
+    start, run end, offset)``, in UTC. Within a run the zone's wall clock runs with UTC,
+    ``offset`` ahead of it."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    changes = utc_offset_changes(tz, start, end)
+    run_starts = [start, *(change for change, _ in changes)]
+    run_ends = [*run_starts[1:], end]
+    offsets = [utc_offset_at(start, tz), *(offset for _, offset in changes)]
+    return [
+        (run_start, run_end, offset)
+        for run_start, run_end, offset in zip(run_starts, run_ends, offsets, strict=True)
+        if run_start < run_end
+    ]
+
+
+@lru_cache(maxsize=1024)
+def _offset_changes_in_year(tz: ZoneInfo, year: int) -> tuple[tuple[datetime, timedelta], ...]:
+    """``(instant, new UTC offset)`` of each change in ``(Jan 1, next Jan 1]`` of the UTC ``year``.
+
+    One conversion per day: a day whose ends have the same offset holds no change (see
+    ``OFFSET_CHANGES_APART``); where they differ it holds exactly one, found by bisection to
+    the second, the resolution of tzdata. Cached: a service sees few zones and years.
+    """
+    changes: list[tuple[datetime, timedelta]] = []
+    day = datetime(year, 1, 1, tzinfo=UTC) if year > MINYEAR else _FIRST_SCANNED
+    end = datetime(year + 1, 1, 1, tzinfo=UTC) if year < MAXYEAR else _LAST_SCANNED
+    offset = utc_offset_at(day, tz)
+    while day < end:
+        next_day = min(day + OFFSET_CHANGES_APART, end)
+        next_offset = utc_offset_at(next_day, tz)
+        if next_offset != offset:
+            before, after = day, next_day
+            while after - before > _ONE_SECOND:
+                middle = before + (after - before) // 2 // _ONE_SECOND * _ONE_SECOND
+                if utc_offset_at(middle, tz) == offset:
+                    before = middle
+                else:
+                    after = middle
+            changes.append((after, next_offset))
+        day, offset = next_day, next_offset
+    return tuple(changes)
+
+
 def local_grid(start: datetime, end: datetime, minutes: int, tz: ZoneInfo) -> list[datetime]:
     """The instants in ``[start, end)`` whose local wall time in ``tz`` is on the grid.
 
@@ -51,41 +139,18 @@ def local_grid(start: datetime, end: datetime, minutes: int, tz: ZoneInfo) -> li
     UTC. ``start`` and ``end`` must be aware.
     """
     grid_minutes(minutes, "minutes")
+    start = start.astimezone(UTC)
+    if not start < end:
+        return []
     step = timedelta(minutes=minutes)
+    step_us = minutes * 60_000_000
     instants: list[datetime] = []
-    instant = _grid_instant_at_or_after(start.astimezone(UTC), step, tz)
-    while instant < end:
-        instants.append(instant)
-        instant = _grid_instant_at_or_after(instant + _ONE_MICROSECOND, step, tz)
+    for run_start, run_end, offset in utc_offset_runs(tz, start, end):
+        # Within one offset the wall clock is UTC shifted by it: the wall time is on the grid
+        # exactly when the shifted instant is a whole number of steps after midnight.
+        behind_grid = (run_start + offset - _EPOCH) // _ONE_MICROSECOND % step_us
+        instant = run_start + (step_us - behind_grid) % step_us * _ONE_MICROSECOND
+        while instant < run_end:
+            instants.append(instant)
+            instant += step
     return instants
-
-
-def _grid_instant_at_or_after(instant: datetime, step: timedelta, tz: ZoneInfo) -> datetime:
-    while True:
-        wall = instant.astimezone(tz)
-        behind_grid = timedelta(
-            minutes=wall.minute % (step // timedelta(minutes=1)),
-            seconds=wall.second,
-            microseconds=wall.microsecond,
-        )
-        if not behind_grid:
-            return instant
-        # While the UTC offset stays the same, the wall clock runs with UTC, so the next grid
-        # instant is exactly as far ahead as the wall clock is short of its next grid time.
-        candidate = instant + (step - behind_grid)
-        if candidate.astimezone(tz).utcoffset() == wall.utcoffset():
-            return candidate
-        # The offset changes on the way: look again from the moment it changes.
-        instant = _first_instant_with_other_offset(instant, candidate, tz)
-
-
-def _first_instant_with_other_offset(before: datetime, after: datetime, tz: ZoneInfo) -> datetime:
-    """The earliest instant in ``(before, after]`` whose UTC offset differs from ``before``'s."""
-    offset = before.astimezone(tz).utcoffset()
-    while after - before > _ONE_MICROSECOND:
-        middle = before + (after - before) // 2
-        if middle.astimezone(tz).utcoffset() == offset:
-            before = middle
-        else:
-            after = middle
-    return after

@@ -1,25 +1,29 @@
-"""Resampling a curve onto the grid of the local clock."""
+"""Resampling a curve onto the grid of the local clock.
+
+A slot that lies within one piece of the tiled range has that piece's price and origin, as
+they are: on a grid at least as fine as the prices that is every slot, and no arithmetic is
+done. A slot spanning several pieces gets its mean from an exact integer integral (see
+``_profile`` and ``_exact``), rounded once, at the output.
+"""
 
 from __future__ import annotations
 
+import operator
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from fractions import Fraction
-from itertools import pairwise
+from functools import cached_property
+from itertools import accumulate, islice, repeat
 from typing import Generic
 from zoneinfo import ZoneInfo
 
 from energy_contracts.pricing._arguments import grid_minutes, utc_range
-from energy_contracts.pricing._exact import (
-    microseconds,
-    time_weighted_mean,
-    uniform_price,
-)
+from energy_contracts.pricing._exact import common_units, microseconds, time_weighted_mean
+from energy_contracts.pricing._profile import TiledProfile, offsets_us
 from energy_contracts.pricing.curve import tile
 from energy_contracts.pricing.local_time import local_grid
-from energy_contracts.pricing.model import Segment, T
+from energy_contracts.pricing.model import Segment, T, new_segment
 
 
 def resample(
@@ -36,34 +40,132 @@ def resample(
     covers the most time in the slot, ties going to the one that comes first; an unknown slot
     has origin ``None``.
     """
-    return [slot.as_segment() for slot in slot_averages(curve, start, end, minutes, tz)]
+    slots = grid_slots(curve, start, end, minutes, tz)
+    return list(map(slots.segment, range(len(slots))))
 
 
-@dataclass(frozen=True, slots=True)
-class SlotAverage(Generic[T]):
-    """One resampled slot with its exact price integral, for callers that compare means."""
+class GridSlots(Generic[T]):
+    """A range cut on the local grid: slot ``i`` runs from ``boundaries[i]`` to
+    ``boundaries[i + 1]`` and lies in the tiled pieces ``firsts[i]`` to ``lasts[i]``."""
 
-    start: datetime
-    end: datetime
-    duration_us: int
-    integral: Fraction | None
-    """Price × microseconds over the slot, exact; ``None`` if any part is unknown."""
-    uniform_price: Decimal | None
-    """The price, if one price covers the whole slot."""
-    origin: T | None
+    def __init__(self, boundaries: list[datetime], pieces: list[Segment[T]]) -> None:
+        self.boundaries = boundaries
+        self.pieces = pieces
+        self.profile = TiledProfile(pieces, boundaries[0])
+        # Piece k runs up to piece_ends[k]: the pieces holding each slot's first and last
+        # instant.
+        piece_ends = list(map(_END_OF, pieces))
+        self.firsts = list(
+            map(bisect_right, repeat(piece_ends), islice(boundaries, len(boundaries) - 1))
+        )
+        self.lasts = list(map(bisect_left, repeat(piece_ends), islice(boundaries, 1, None)))
 
-    @property
-    def exact_mean(self) -> Fraction | None:
-        return None if self.integral is None else self.integral / self.duration_us
+    def __len__(self) -> int:
+        return len(self.firsts)
 
-    def as_segment(self) -> Segment[T]:
-        if self.integral is None:
-            return Segment(self.start, self.end, None, None)
-        mean = time_weighted_mean(self.integral, self.duration_us, self.uniform_price)
-        return Segment(self.start, self.end, mean, self.origin)
+    def duration_us(self, index: int) -> int:
+        return microseconds(self.boundaries[index + 1] - self.boundaries[index])
+
+    def is_known(self, index: int) -> bool:
+        first, last = self.firsts[index], self.lasts[index]
+        if first == last:
+            return self.pieces[first].price is not None
+        profile, bounds = self.profile, self.slot_bounds_us
+        return profile.unknown_at(last, bounds[index + 1]) == profile.unknown_at(
+            first, bounds[index]
+        )
+
+    def in_one_piece(self, index: int) -> bool:
+        return self.firsts[index] == self.lasts[index]
+
+    def price_in_one_piece(self, index: int) -> Decimal:
+        """The price of a known slot that lies in one piece."""
+        price = self.pieces[self.firsts[index]].price
+        assert self.in_one_piece(index), "a slot in one piece"
+        assert price is not None, "a known slot"
+        return price
+
+    def integrals(self, indexes: Sequence[int]) -> tuple[list[int], int]:
+        """The exact price × time of each of these known slots in units of ``1 / denominator``
+        × microseconds, and the denominator."""
+        if all(map(self.in_one_piece, indexes)):
+            # One price per slot: only these prices need to become integers.
+            units, denominator = common_units(list(map(self.price_in_one_piece, indexes)))
+            return list(map(operator.mul, units, map(self.duration_us, indexes))), denominator
+        return list(map(self._integral, indexes)), self.profile.denominator
+
+    def uniform_price(self, index: int) -> Decimal | None:
+        """The price of known slot ``index`` if one price covers it, as the first piece has it."""
+        first, last = self.firsts[index], self.lasts[index]
+        if first == last or self._price_changes[first] == self._price_changes[last]:
+            return self.pieces[first].price
+        return None
+
+    def segment(self, index: int) -> Segment[T]:
+        """Slot ``index`` as ``resample`` returns it."""
+        first = self.firsts[index]
+        start, end = self.boundaries[index], self.boundaries[index + 1]
+        if first == self.lasts[index]:
+            piece = self.pieces[first]
+            return new_segment(start, end, piece.price, piece.origin)
+        if not self.is_known(index):
+            return new_segment(start, end, None, None)
+        mean = self.uniform_price(index)
+        if mean is None:
+            duration_us = self.duration_us(index)
+            mean = time_weighted_mean(
+                self._integral(index), duration_us, self.profile.denominator, None
+            )
+        return new_segment(start, end, mean, self._dominant_origin(index))
+
+    def _integral(self, index: int) -> int:
+        profile, bounds = self.profile, self.slot_bounds_us
+        return profile.integral_at(self.lasts[index], bounds[index + 1]) - profile.integral_at(
+            self.firsts[index], bounds[index]
+        )
+
+    @cached_property
+    def slot_bounds_us(self) -> list[int]:
+        return offsets_us(self.boundaries, self.boundaries[0])
+
+    @cached_property
+    def _price_changes(self) -> list[int]:
+        """Per piece, how often the price changed before it: equal counts at two pieces mean
+        one price from the first to the second."""
+        prices = list(map(_PRICE_OF, self.pieces))
+        return list(accumulate(map(operator.ne, islice(prices, 1, None), prices), initial=0))
+
+    @cached_property
+    def _origin_changes(self) -> list[int]:
+        origins = list(map(_ORIGIN_OF, self.pieces))
+        return list(accumulate(map(operator.ne, islice(origins, 1, None), origins), initial=0))
+
+    def _dominant_origin(self, index: int) -> T | None:
+        """The origin covering the most time of the slot; ties go to the one that comes first.
+
+        Origins are compared with ``==`` only, as the caller's objects need not be hashable.
+        """
+        first, last = self.firsts[index], self.lasts[index]
+        if first == last or self._origin_changes[first] == self._origin_changes[last]:
+            return self.pieces[first].origin
+        slot_from, slot_to = self.slot_bounds_us[index], self.slot_bounds_us[index + 1]
+        bounds = self.profile.bounds_us
+        distinct: list[T | None] = []
+        totals: list[int] = []
+        for piece in range(first, last + 1):
+            origin = self.pieces[piece].origin
+            duration = min(bounds[piece + 1], slot_to) - max(bounds[piece], slot_from)
+            for seen_index, seen in enumerate(distinct):
+                if seen == origin:
+                    totals[seen_index] += duration
+                    break
+            else:
+                distinct.append(origin)
+                totals.append(duration)
+        return distinct[totals.index(max(totals))]
 
 
-def slot_averages(
+def grid_slots(
     curve: Sequence[Segment[T]],
     start: datetime,
     end: datetime,
@@ -71,73 +173,28 @@ def slot_averages(
     tz: ZoneInfo,
     *,
     minutes_parameter: str = "minutes",
-) -> list[SlotAverage[T]]:
-    """The slots of ``resample`` with exact integrals instead of rounded means."""
+) -> GridSlots[T]:
+    """The slots of ``resample``, with what it takes to compare their means exactly."""
+    boundaries = grid_boundaries(start, end, minutes, tz, minutes_parameter=minutes_parameter)
+    return GridSlots(boundaries, tile(curve, boundaries[0], boundaries[-1]))
+
+
+def grid_boundaries(
+    start: datetime,
+    end: datetime,
+    minutes: int,
+    tz: ZoneInfo,
+    *,
+    minutes_parameter: str = "minutes",
+) -> list[datetime]:
+    """``start``, the grid instants after it (``local_grid``) and ``end``, in UTC: where the
+    slots of ``resample`` begin and end."""
     start, end = utc_range(start, end)
     grid_minutes(minutes, minutes_parameter)
     grid = local_grid(start, end, minutes, tz)
-    boundaries = [start, *(instant for instant in grid if instant > start), end]
-    pieces = tile(curve, start, end)
-    # Converted once per piece: a long piece is shared by many slots.
-    exact_prices = [None if piece.price is None else Fraction(piece.price) for piece in pieces]
-
-    slots: list[SlotAverage[T]] = []
-    first_piece = 0  # pieces before it end before the current slot
-    for slot_start, slot_end in pairwise(boundaries):
-        while pieces[first_piece].end <= slot_start:
-            first_piece += 1
-        last_piece = first_piece
-        while last_piece + 1 < len(pieces) and pieces[last_piece + 1].start < slot_end:
-            last_piece += 1
-        inside = [
-            Segment(
-                max(piece.start, slot_start), min(piece.end, slot_end), piece.price, piece.origin
-            )
-            for piece in pieces[first_piece : last_piece + 1]
-        ]
-        slots.append(
-            _average(slot_start, slot_end, inside, exact_prices[first_piece : last_piece + 1])
-        )
-    return slots
+    return [start, *(instant for instant in grid if instant > start), end]
 
 
-def _average(
-    start: datetime,
-    end: datetime,
-    inside: list[Segment[T]],
-    exact_prices: list[Fraction | None],
-) -> SlotAverage[T]:
-    duration_us = microseconds(end - start)
-    integral = Fraction(0)
-    for piece, exact_price in zip(inside, exact_prices, strict=True):
-        if exact_price is None:
-            return SlotAverage(start, end, duration_us, None, None, None)
-        integral += exact_price * microseconds(piece.end - piece.start)
-    return SlotAverage(
-        start,
-        end,
-        duration_us,
-        integral,
-        uniform_price([piece.price for piece in inside]),
-        _dominant_origin(inside),
-    )
-
-
-def _dominant_origin(inside: list[Segment[T]]) -> T | None:
-    """The origin covering the most time; ties go to the origin that comes first.
-
-    Origins are compared with ``==`` only, as the caller's objects need not be hashable.
-    """
-    origins: list[T | None] = []
-    durations: list[int] = []
-    for piece in inside:
-        duration = microseconds(piece.end - piece.start)
-        for index, origin in enumerate(origins):
-            if origin == piece.origin:
-                durations[index] += duration
-                break
-        else:
-            origins.append(piece.origin)
-            durations.append(duration)
-    longest = max(durations)
-    return origins[durations.index(longest)]
+_END_OF = operator.attrgetter("end")
+_PRICE_OF = operator.attrgetter("price")
+_ORIGIN_OF = operator.attrgetter("origin")

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import math
+import operator
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from fractions import Fraction
+from decimal import Decimal
+from itertools import repeat
 from zoneinfo import ZoneInfo
 
 from energy_contracts.pricing._arguments import positive_minutes, utc_range
 from energy_contracts.pricing._exact import (
-    decimal_places,
     microseconds,
     time_weighted_mean,
     uniform_price,
 )
+from energy_contracts.pricing._profile import TiledProfile
 from energy_contracts.pricing.curve import tile
 from energy_contracts.pricing.errors import PricingInputError
 from energy_contracts.pricing.model import Segment, T, Window
-from energy_contracts.pricing.resample import SlotAverage, slot_averages
+from energy_contracts.pricing.resample import grid_slots
 
 
 def cheapest_window(
@@ -33,8 +36,8 @@ def cheapest_window(
     Exact for any start, not only grid starts: the window's price integral is piecewise linear
     in ``s`` with breaks where ``s`` or ``s + minutes`` crosses a segment boundary ``b``, so
     the earliest minimum lies at ``start``, ``end - minutes``, some ``b`` or some
-    ``b - minutes``. Only those O(n) candidates are evaluated, each in O(log n) from prefix
-    sums of price × time, in exact integer arithmetic.
+    ``b - minutes``. Only those O(n) candidates are evaluated, in one sweep over prefix sums
+    of price × time, in exact integer arithmetic.
     """
     start, end = utc_range(start, end)
     positive_minutes(minutes, "minutes")
@@ -42,34 +45,60 @@ def cheapest_window(
     if length > end - start:
         raise PricingInputError("minutes", "is longer than the range from start to end")
 
-    profile = _PriceProfile(tile(curve, start, end), start)
+    profile = TiledProfile(tile(curve, start, end), start)
     length_us = microseconds(length)
-    last_start_us = profile.total_us - length_us
-    candidates = {0, last_start_us}
-    for boundary in profile.boundaries_us:
-        candidates.update((boundary, boundary - length_us))
-
-    best_start_us: int | None = None
-    best_integral = 0
-    for start_us in sorted(candidates):
-        if not 0 <= start_us <= last_start_us:
-            continue
-        if profile.unknown_us(start_us, start_us + length_us):
-            continue
-        integral = profile.scaled_integral(start_us, start_us + length_us)
-        if best_start_us is None or integral < best_integral:
-            best_start_us, best_integral = start_us, integral
-    if best_start_us is None:
+    last_start_us = profile.bounds_us[-1] - length_us
+    bounds = profile.bounds_us
+    candidates = sorted({0, last_start_us, *bounds, *map(operator.sub, bounds, repeat(length_us))})
+    starts_us = candidates[bisect_left(candidates, 0) : bisect_right(candidates, last_start_us)]
+    found = _lowest_known_integral(profile, starts_us, length_us)
+    if found is None:
         return None
+    best_start_us, best_integral = found
 
     window_start = start + timedelta(microseconds=best_start_us)
     window_end = window_start + length
     slots = tile(curve, window_start, window_end)
-    exact_integral = Fraction(best_integral, profile.price_scale)
     average = time_weighted_mean(
-        exact_integral, length_us, uniform_price([slot.price for slot in slots])
+        best_integral, length_us, profile.denominator, uniform_price([slot.price for slot in slots])
     )
     return Window(window_start, window_end, average, slots)
+
+
+def _lowest_known_integral(
+    profile: TiledProfile[T], starts_us: Sequence[int], length_us: int
+) -> tuple[int, int] | None:
+    """``(start, integral)`` of the wholly known window of ``length_us`` with the lowest
+    integral among those starting at ``starts_us`` (ascending), ties to the earliest; ``None``
+    if none is wholly known.
+
+    One sweep: as the window's start and end move forward, so do the pieces they lie in (the
+    last piece for a position at the very end of the range).
+    """
+    # ``profile.integral_at`` and ``unknown_at``, inlined: this loop is the function's cost.
+    bounds, rates, unknown = profile.bounds_us, profile.rates, profile.unknown
+    integral_before, unknown_before = profile.integral_before, profile.unknown_before
+    last_piece = len(rates) - 1
+    some_unknown = unknown_before[-1] > 0
+    at_start = at_end = 0
+    best: tuple[int, int] | None = None
+    for start_us in starts_us:
+        end_us = start_us + length_us
+        while at_start < last_piece and bounds[at_start + 1] <= start_us:
+            at_start += 1
+        while at_end < last_piece and bounds[at_end + 1] <= end_us:
+            at_end += 1
+        into_start, into_end = start_us - bounds[at_start], end_us - bounds[at_end]
+        if some_unknown and unknown_before[at_end] + unknown[at_end] * into_end != (
+            unknown_before[at_start] + unknown[at_start] * into_start
+        ):
+            continue
+        integral = (integral_before[at_end] + rates[at_end] * into_end) - (
+            integral_before[at_start] + rates[at_start] * into_start
+        )
+        if best is None or integral < best[1]:
+            best = (start_us, integral)
+    return best
 
 
 def cheapest_slots(
@@ -94,77 +123,41 @@ def cheapest_slots(
     needed = timedelta(minutes=minutes)
     if needed > end - start:
         raise PricingInputError("minutes", "is longer than the range from start to end")
-    slots = slot_averages(curve, start, end, slot_minutes, tz, minutes_parameter="slot_minutes")
-
-    def cheapest_first(slot: SlotAverage[T]) -> tuple[Fraction, datetime]:
-        assert slot.exact_mean is not None, "only known slots are ranked"
-        return slot.exact_mean, slot.start
-
-    known = sorted((slot for slot in slots if slot.integral is not None), key=cheapest_first)
+    slots = grid_slots(curve, start, end, slot_minutes, tz, minutes_parameter="slot_minutes")
+    known = [index for index in range(len(slots)) if slots.is_known(index)]
+    durations_us = list(map(slots.duration_us, known))
+    means: Sequence[Decimal] | Sequence[int]
+    if all(map(slots.in_one_piece, known)):
+        # Each slot's mean is its one price, compared as it is.
+        means = list(map(slots.price_in_one_piece, known))
+    else:
+        # Means compared exactly as integers: each integral over one common multiple of the
+        # slots' durations (a few distinct ones: full, partial and clock-change slots).
+        integrals, _ = slots.integrals(known)
+        common = math.lcm(*set(durations_us))
+        means = list(map(operator.mul, integrals, map(common.__floordiv__, durations_us)))
+    # Stable, so equal means keep time order: ties go to the earlier slot.
+    cheapest_first = sorted(range(len(known)), key=means.__getitem__)
     needed_us = microseconds(needed)
-    chosen: list[SlotAverage[T]] = []
+    chosen: list[int] = []
     chosen_us = 0
-    for slot in known:
+    for rank in cheapest_first:
         if chosen_us >= needed_us:
             break
-        chosen.append(slot)
-        chosen_us += slot.duration_us
+        chosen.append(rank)
+        chosen_us += durations_us[rank]
     if chosen_us < needed_us:
         return None
 
-    chosen.sort(key=lambda slot: slot.start)
-    integral = sum((slot.integral for slot in chosen if slot.integral is not None), Fraction(0))
-    average = time_weighted_mean(
-        integral, chosen_us, uniform_price([slot.uniform_price for slot in chosen])
+    chosen_slots = [known[rank] for rank in sorted(chosen)]
+    average = uniform_price(list(map(slots.uniform_price, chosen_slots)))
+    if average is None:
+        integrals, denominator = slots.integrals(chosen_slots)
+        average = time_weighted_mean(sum(integrals), chosen_us, denominator, None)
+    first, last = chosen_slots[0], chosen_slots[-1]
+    return Window(
+        slots.boundaries[first],
+        slots.boundaries[last + 1],
+        average,
+        list(map(slots.segment, chosen_slots)),
     )
-    return Window(chosen[0].start, chosen[-1].end, average, [slot.as_segment() for slot in chosen])
-
-
-class _PriceProfile:
-    """Prefix sums over a tiled range, positions in microseconds from the range start.
-
-    Prices are scaled by ``price_scale`` (a power of ten) to integers, so integrals are exact
-    integers and comparing two windows of equal length needs no division.
-    """
-
-    def __init__(self, pieces: Sequence[Segment[T]], origin_instant: datetime) -> None:
-        places = max(
-            (decimal_places(piece.price) for piece in pieces if piece.price is not None),
-            default=0,
-        )
-        self.price_scale = 10**places
-        self.boundaries_us = [0]
-        self._scaled_prices: list[int] = []
-        self._unknown: list[int] = []  # 1 for an unknown piece, as a rate of unknown time
-        self._integral_before = [0]
-        self._unknown_before = [0]
-        for piece in pieces:
-            duration_us = microseconds(piece.end - piece.start)
-            scaled_price = (
-                0 if piece.price is None else int(Fraction(piece.price) * self.price_scale)
-            )
-            unknown = 1 if piece.price is None else 0
-            self._scaled_prices.append(scaled_price)
-            self._unknown.append(unknown)
-            self.boundaries_us.append(microseconds(piece.end - origin_instant))
-            self._integral_before.append(self._integral_before[-1] + scaled_price * duration_us)
-            self._unknown_before.append(self._unknown_before[-1] + unknown * duration_us)
-        self.total_us = self.boundaries_us[-1]
-
-    def scaled_integral(self, from_us: int, to_us: int) -> int:
-        """Price × price_scale × microseconds over ``[from_us, to_us)``."""
-        return self._cumulative(to_us, self._integral_before, self._scaled_prices) - (
-            self._cumulative(from_us, self._integral_before, self._scaled_prices)
-        )
-
-    def unknown_us(self, from_us: int, to_us: int) -> int:
-        """How many microseconds of ``[from_us, to_us)`` have no known price."""
-        return self._cumulative(to_us, self._unknown_before, self._unknown) - (
-            self._cumulative(from_us, self._unknown_before, self._unknown)
-        )
-
-    def _cumulative(self, position_us: int, before: list[int], rates: list[int]) -> int:
-        piece = bisect_right(self.boundaries_us, position_us) - 1
-        if piece >= len(rates):
-            return before[-1]
-        return before[piece] + rates[piece] * (position_us - self.boundaries_us[piece])

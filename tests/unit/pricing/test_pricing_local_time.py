@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import _zoneinfo as pure_zoneinfo  # type: ignore[attr-defined]
 
 import pytest
 
 from energy_contracts.pricing import add_calendar_months, local_day_bounds, local_grid
+from energy_contracts.pricing.local_time import OFFSET_CHANGES_APART, utc_offset_changes
 
 VIENNA = ZoneInfo("Europe/Vienna")
 LONDON = ZoneInfo("Europe/London")
@@ -119,3 +121,72 @@ def test_calendar_months_keep_the_local_wall_time(
     instant: datetime, months: int, expected: datetime
 ) -> None:
     assert add_calendar_months(instant, months, VIENNA) == expected
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Europe/Vienna",
+        "Europe/London",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Australia/Lord_Howe",  # summer time is 30 minutes
+        "America/St_Johns",  # -03:30 / -02:30
+        "UTC",
+    ],
+)
+@pytest.mark.parametrize("year", [2023, 2024, 2100])
+def test_offset_changes_are_found_to_the_second(zone: str, year: int) -> None:
+    tz = ZoneInfo(zone)
+    first, last = utc(year, 1, 1), utc(year + 1, 1, 1)
+    changes = utc_offset_changes(tz, first, last)
+    for change, offset in changes:
+        assert change.astimezone(tz).utcoffset() == offset
+        assert (change - timedelta(seconds=1)).astimezone(tz).utcoffset() != offset
+    # Every quarter hour of the year has the offset the changes say.
+    expected = first.astimezone(tz).utcoffset()
+    pending = list(changes)
+    instant = first
+    while instant < last:
+        while pending and pending[0][0] <= instant:
+            expected = pending.pop(0)[1]
+        assert instant.astimezone(tz).utcoffset() == expected
+        instant += timedelta(minutes=15)
+
+
+def test_offset_changes_are_those_after_the_first_instant_up_to_the_last() -> None:
+    spring, autumn = utc(2024, 3, 31, 1), utc(2024, 10, 27, 1)
+    summer, winter = timedelta(hours=2), timedelta(hours=1)
+
+    assert utc_offset_changes(VIENNA, utc(2023, 6, 1), utc(2025, 6, 1)) == [
+        (utc(2023, 10, 29, 1), winter),
+        (spring, summer),
+        (autumn, winter),
+        (utc(2025, 3, 30, 1), summer),
+    ]
+    assert utc_offset_changes(VIENNA, spring, autumn) == [(autumn, winter)]
+    assert utc_offset_changes(VIENNA, spring - timedelta(microseconds=1), spring) == [
+        (spring, summer)
+    ]
+    assert utc_offset_changes(VIENNA, spring, autumn - timedelta(microseconds=1)) == []
+    # Kolkata has kept +05:30 since 1945.
+    assert utc_offset_changes(KOLKATA, utc(1946, 1, 1), utc(2100, 1, 1)) == []
+
+
+def test_offset_changes_of_tzdata_lie_further_apart_than_assumed() -> None:
+    """The installed tzdata keeps the promise ``utc_offset_changes`` builds on. Its transition
+    lists are only readable through the pure-Python zoneinfo (CPython's fallback of the C
+    module the service uses; both read the same files); after them come POSIX rules, whose
+    two changes a year lie months apart."""
+    closest = timedelta.max
+    for key in available_timezones():
+        zone = pure_zoneinfo.ZoneInfo.no_cache(key)
+        offset = zone._tti_before.utcoff if zone._tti_before else None
+        changes = []
+        for instant, kind in zip(zone._trans_utc, zone._ttinfos, strict=True):
+            if kind.utcoff != offset:
+                changes.append(instant)
+            offset = kind.utcoff
+        gaps = [later - earlier for earlier, later in itertools.pairwise(changes)]
+        closest = min([closest, *(timedelta(seconds=gap) for gap in gaps)])
+    assert closest > OFFSET_CHANGES_APART

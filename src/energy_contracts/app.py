@@ -62,6 +62,8 @@ from energy_contracts.orgs.controller import get_organisation
 from energy_contracts.series.controller import SeriesController
 from energy_contracts.series.dependencies import provide_series_index
 from energy_contracts.settings import Settings, load_settings
+from energy_contracts.tariffs.controller import TariffController
+from energy_contracts.tariffs.dependencies import provide_tariff_catalogue
 from energy_contracts.users.controller import UserController
 
 API_PREFIX = "/api/partners/v2.0"
@@ -107,6 +109,7 @@ def api_router() -> Router:
             ContractController,
             list_organisation_contracts,
             SeriesController,
+            TariffController,
             BuildingPrices,
             UserPrices,
         ],
@@ -142,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "database": Provide(provide_database, sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
             "series_index": Provide(provide_series_index, sync_to_thread=False),
+            "tariff_catalogue": Provide(provide_tariff_catalogue, sync_to_thread=False),
         },
         plugins=[StrictBodies(), structs, ProblemDetailsPlugin()],
         exception_handlers=exception_handlers(

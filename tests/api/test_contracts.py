@@ -30,6 +30,7 @@ CONTRACT_KEYS = {
     "energy_price_includes_external_components",
     "price_interval_minutes",
     "energy_price_index",
+    "tariff_id",
     "prices_known_until",
     "created_at",
     "updated_at",

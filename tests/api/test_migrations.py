@@ -30,6 +30,7 @@ TABLES = {
     "idempotency_keys",
     "price_series",
     "series_prices",
+    "tariffs",
 }
 
 
@@ -118,8 +119,8 @@ async def test_a_revision_this_program_does_not_know_is_newer(
 async def test_contract_prices_survive_the_migrations_that_rebuild_contracts(
     backend: str, tmp_path: Path, signing_key_file: Path
 ) -> None:
-    """SQLite rebuilds ``energy_contracts`` to add a foreign key (0003); dropping the old
-    table must not cascade to the stored prices. Up to head and back down to 0002."""
+    """SQLite rebuilds ``energy_contracts`` to add a foreign key (0003, 0004); dropping the
+    old table must not cascade to the stored prices. Up to head and back down to 0002."""
     if backend == "sqlite":
         url, server = sqlite_url(tmp_path), None
     else:

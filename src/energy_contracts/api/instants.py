@@ -30,6 +30,8 @@ _BEYOND_MICROSECONDS = re.compile(r"[.,]\d{7}")
 _YEARS = r"(19(0[1-9]|[1-9][0-9])|20[0-9]{2}|21([0-8][0-9]|9[0-8]))"
 _INSTANT_DOCUMENTED = {"format": "date-time", "pattern": rf"^{_YEARS}-"}
 _DAY_DOCUMENTED = {"format": "date", "pattern": rf"^{_YEARS}-[0-9]{{2}}-[0-9]{{2}}$"}
+LOCAL_DAY_SCHEMA = _DAY_DOCUMENTED
+"""How a local day (``YYYY-MM-DD``) in a body is documented: as the ``day`` parameter is."""
 
 From = Annotated[
     str | None,

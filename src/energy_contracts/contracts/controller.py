@@ -18,6 +18,7 @@ from energy_contracts.api.preconditions import IfMatch
 from energy_contracts.api.responses import ExactJSON, location
 from energy_contracts.contracts import price_service, service
 from energy_contracts.contracts.index import SeriesIndex
+from energy_contracts.contracts.named_tariff import TariffCatalogue
 from energy_contracts.contracts.schemas import (
     CONTRACT_EXAMPLES,
     CONTRACT_UPDATE_EXAMPLES,
@@ -78,9 +79,12 @@ class ContractController(Controller):
         data: Annotated[ContractCreate, examples(CONTRACT_EXAMPLES)],
         session: NamedDependency[AsyncSession],
         series_index: NamedDependency[SeriesIndex],
+        tariff_catalogue: NamedDependency[TariffCatalogue],
         include_prices: IncludePrices = True,
     ) -> Response[ContractOut]:
-        view = await service.create_contract(session, user, data, index=series_index)
+        view = await service.create_contract(
+            session, user, data, index=series_index, tariffs=tariff_catalogue
+        )
         headers = location(
             request,
             "get_energy_contract",
@@ -150,6 +154,7 @@ class ContractController(Controller):
         data: Annotated[ContractUpdate, examples(CONTRACT_UPDATE_EXAMPLES)],
         session: NamedDependency[AsyncSession],
         series_index: NamedDependency[SeriesIndex],
+        tariff_catalogue: NamedDependency[TariffCatalogue],
         if_match: IfMatch = None,
         include_prices: IncludePrices = True,
     ) -> Response[ContractOut]:
@@ -161,6 +166,7 @@ class ContractController(Controller):
             if_match=if_match,
             include_prices=include_prices,
             index=series_index,
+            tariffs=tariff_catalogue,
         )
         return _contract_response(view, include_prices=include_prices)
 

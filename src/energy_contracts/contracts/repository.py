@@ -129,10 +129,11 @@ def _last_price(table: PriceTable, owner: Any) -> ColumnElement[Any]:
     )
 
 
-async def count_linked(session: AsyncSession, org_id: uuid.UUID, series_id: uuid.UUID) -> int:
-    """How many of the organisation's contracts are index-linked to ``series_id``."""
+async def count_contracts(session: AsyncSession, org_id: uuid.UUID, **equal: Any) -> int:
+    """How many of the organisation's contracts have these column values (those linked to
+    a series: ``series_id=...``; naming a tariff: ``tariff_id=...``)."""
     count = await session.scalar(
-        scoped(EnergyContract, org_id, series_id=series_id).with_only_columns(func.count())
+        scoped(EnergyContract, org_id, **equal).with_only_columns(func.count())
     )
     return int(count or 0)
 

@@ -162,6 +162,14 @@ class _ContractFields(RequestBody, kw_only=True):
             "`price_interval_minutes` becomes the series' interval."
         ),
     ] = UNSET
+    tariff_id: Annotated[
+        uuid.UUID | UnsetType | None,
+        Meta(
+            description="A tariff of this organisation (grid fees, levies, VAT, standing "
+            "charge) added to this contract's energy-only prices, or null. Only where "
+            "`energy_price_includes_external_components` is not true, in the same currency."
+        ),
+    ] = UNSET
 
 
 class ContractCreate(_ContractFields, kw_only=True):
@@ -222,6 +230,9 @@ class ContractOut(Struct):
     ]
     energy_price_index: Annotated[
         PriceIndexOut | None, Meta(description="The price series it is linked to, or null.")
+    ]
+    tariff_id: Annotated[
+        uuid.UUID | None, Meta(description="The tariff added to its prices, or null.")
     ]
     prices_known_until: Annotated[
         datetime | None,

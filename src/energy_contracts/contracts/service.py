@@ -30,6 +30,10 @@ Decisions where the SPEC is silent, so that a partner can rely on them:
   a contract that has stored prices, are 409s: the request is well-formed, the contract's
   state is in the way. A ``PUT`` that changes the type of a linked contract is a 422 on
   ``energy_contract_type``.
+- A tariff (SPEC §11, ``contracts.named_tariff``) that is not the organisation's is a 422 on
+  ``tariff_id``; so is naming one where ``energy_price_includes_external_components`` is
+  true, and turning that true while a tariff is named is a 422 on that field. A named
+  tariff needs the contract's currency: without one, a 422 on ``currency_energy_price``.
 - ``prices_known_until`` is computed when read: the end of the last entry's period
   (``pricing.entry_end``) on the contract's clock; a linked contract's is its series'.
 
@@ -67,6 +71,7 @@ from energy_contracts.contracts.index import (
     SeriesIndex,
 )
 from energy_contracts.contracts.models import EnergyContract, PriceRow, PriceSeries
+from energy_contracts.contracts.named_tariff import TariffCatalogue
 from energy_contracts.contracts.price_rules import Grid, contract_type, exact_price, parse_prices
 from energy_contracts.contracts.schemas import (
     ContractCreate,
@@ -123,6 +128,7 @@ def contract_out(view: ContractView, *, include_prices: bool = True) -> Contract
         energy_price_index=(
             None if link is None else PriceIndexOut(link.series_id, link.factor, link.markup)
         ),
+        tariff_id=contract.tariff_id,
         prices_known_until=view.prices_known_until,
         created_at=contract.created_at,
         updated_at=contract.updated_at,
@@ -249,6 +255,7 @@ class Fields:
     series_id: uuid.UUID | None
     index_factor: Decimal | None
     index_markup: Decimal | None
+    tariff_id: uuid.UUID | None
 
     @classmethod
     def of(cls, contract: EnergyContract) -> Fields:
@@ -270,10 +277,15 @@ class _Request:
 
 
 async def create_contract(
-    session: AsyncSession, user: User, body: ContractCreate, *, index: SeriesIndex
+    session: AsyncSession,
+    user: User,
+    body: ContractCreate,
+    *,
+    index: SeriesIndex,
+    tariffs: TariffCatalogue,
 ) -> ContractView:
     organisation = await get_organisation(session, user.org_id)
-    request = await _resolve(session, organisation, user.id, body, None, index)
+    request = await _resolve(session, organisation, user.id, body, None, index, tariffs)
     rows = _valid_prices(request, organisation)
     wanted = request.fields
     existing = await repository.conflicting_contract_id(
@@ -304,12 +316,13 @@ async def update_contract(
     if_match: str | None,
     include_prices: bool,
     index: SeriesIndex,
+    tariffs: TariffCatalogue,
 ) -> ContractView:
     contract = await find_contract(session, user, contract_id, for_update=True)
     check_if_match(if_match, contract.version)
     organisation = await get_organisation(session, user.org_id)
     before = Fields.of(contract)
-    request = await _resolve(session, organisation, user.id, body, before, index)
+    request = await _resolve(session, organisation, user.id, body, before, index, tariffs)
     after = request.fields
     rows = _valid_prices(request, organisation)
     if rows and after.series_id is not None:
@@ -504,6 +517,7 @@ async def _resolve(
     body: ContractIn,
     current: Fields | None,
     index: SeriesIndex,
+    tariffs: TariffCatalogue,
 ) -> _Request:
     """The contract's fields after this body, or one 422 naming every invalid field."""
     errors: list[FieldError] = []
@@ -555,6 +569,13 @@ async def _resolve(
         errors.append(FieldError("currency_energy_price", "is required when prices are sent"))
     if link is not None:
         interval = _linked_terms(body, kind, currency, linked, items, prices_field, errors)
+    includes = _keep(
+        body.energy_price_includes_external_components,
+        current.includes_external_components if current else None,
+    )
+    tariff_id = await _tariff(
+        session, organisation.id, body, current, currency, includes, tariffs, errors
+    )
 
     if errors:
         raise Unprocessable(errors=errors)
@@ -565,14 +586,12 @@ async def _resolve(
             meter_id=_keep(body.meter_id, current.meter_id if current else None),
             supplier=_keep(body.supplier, current.supplier if current else None),
             currency=currency,
-            includes_external_components=_keep(
-                body.energy_price_includes_external_components,
-                current.includes_external_components if current else None,
-            ),
+            includes_external_components=includes,
             price_interval_minutes=interval,
             series_id=None if link is None else link.series_id,
             index_factor=None if link is None else link.factor,
             index_markup=None if link is None else link.markup,
+            tariff_id=tariff_id,
         ),
         building=building,
         prices_field=prices_field,
@@ -608,6 +627,52 @@ async def _price_index(
             FieldError("energy_price_index.series_id", "is not a price series of this organisation")
         )
     return link, linked
+
+
+async def _tariff(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    body: ContractIn,
+    current: Fields | None,
+    currency: str | None,
+    includes: bool | None,
+    tariffs: TariffCatalogue,
+    errors: list[FieldError],
+) -> uuid.UUID | None:
+    """The tariff the contract names after this body (SPEC §11), and its rules."""
+    sent = body.tariff_id
+    tariff_id = _keep(sent, current.tariff_id if current else None)
+    if tariff_id is None:
+        return None
+    tariff_sent = not isinstance(sent, UnsetType)
+    if includes is True:
+        if tariff_sent:
+            errors.append(
+                FieldError(
+                    "tariff_id",
+                    "cannot be named on a contract whose prices include external components "
+                    "(energy_price_includes_external_components: true)",
+                )
+            )
+        elif not isinstance(body.energy_price_includes_external_components, UnsetType):
+            errors.append(
+                FieldError(
+                    "energy_price_includes_external_components",
+                    "cannot be true while the contract names a tariff (tariff_id: null first)",
+                )
+            )
+    tariff = await tariffs.find(session, org_id, tariff_id)
+    if tariff is None:
+        errors.append(FieldError("tariff_id", "is not a tariff of this organisation"))
+    elif currency != tariff.currency and not any(
+        e.field == "currency_energy_price" for e in errors
+    ):
+        errors.append(
+            FieldError(
+                "currency_energy_price", f"must be the named tariff's currency, {tariff.currency}"
+            )
+        )
+    return tariff_id
 
 
 def _index_number(

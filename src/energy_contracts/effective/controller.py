@@ -45,6 +45,16 @@ LEVELS_DOC = (
     "it stays sane for negative and zero prices and for flat days."
 )
 COMMON_PROBLEMS = problems(401, 403, 404, 422, 503)
+TARIFF_DOC = (
+    " Where a contract names a tariff, `price` is the total per kWh (energy + grid + levy + "
+    "other + VAT), `breakdown` gives its parts and `includes_external_components` is true; "
+    "levels, windows and costs use that total. `price_basis` says whether the known prices "
+    "compared include external components."
+)
+CURRENT_DOC = (
+    "A 404 of problem type `no-current-price` when no price is known now (never an invented "
+    "interval)."
+)
 # A year of minutes: longer than any range a question may span.
 MAX_WINDOW_MINUTES = 366 * 24 * 60
 
@@ -91,7 +101,8 @@ class BuildingPrices(Controller):
         "/effective-prices",
         summary="What a building pays over a range",
         description="Building contract first, the user-level contract where it has no price. "
-        + LEVELS_DOC,
+        + LEVELS_DOC
+        + TARIFF_DOC,
         responses=COMMON_PROBLEMS,
     )
     async def effective_prices(
@@ -122,6 +133,7 @@ class BuildingPrices(Controller):
     @get(
         "/effective-prices/current",
         summary="The building's price interval that contains now",
+        description=CURRENT_DOC,
         responses=COMMON_PROBLEMS,
     )
     async def current_price(
@@ -140,7 +152,9 @@ class BuildingPrices(Controller):
         description="The start in [from, to − minutes] whose window is wholly known and has "
         "the lowest time-weighted mean price (ties: earliest). With contiguous=false, the "
         "cheapest slots of the contract grid adding up to `minutes` (rounded up to whole "
-        "slots). `from` defaults to now and `to` to 24 hours after `from`.",
+        "slots). `from` defaults to now and `to` to 24 hours after `from`; instead of them, "
+        "`day` is that local day of the building (both at once is a 422). When no window is "
+        "wholly known, the 422 names the range (`from` and `to`, or `day`)." + TARIFF_DOC,
         responses=COMMON_PROBLEMS,
     )
     async def cheapest_window(
@@ -152,15 +166,28 @@ class BuildingPrices(Controller):
         ],
         start: From = None,
         end: To = None,
+        day: Day = None,
         contiguous: Annotated[
             bool, QueryParameter(description="One window, or any cheapest slots.")
         ] = True,
     ) -> CheapestWindow:
-        begin = instant(start, "from") if start is not None else datetime.now(UTC)
-        finish = instant(end, "to") if end is not None else begin + timedelta(hours=24)
-        begin, finish = service.checked_range(begin, finish)
+        range_fields: tuple[str, ...] = ("from", "to")
+        if day is not None:
+            since, until = optional_instant(start, "from"), optional_instant(end, "to")
+            begin, finish = service.requested_range(since, until, local_day(day), subject.timezone)
+            range_fields = ("day",)
+        else:
+            begin = instant(start, "from") if start is not None else datetime.now(UTC)
+            finish = instant(end, "to") if end is not None else begin + timedelta(hours=24)
+            begin, finish = service.checked_range(begin, finish)
         return await service.cheapest_window(
-            connection, subject, start=begin, end=finish, minutes=minutes, contiguous=contiguous
+            connection,
+            subject,
+            start=begin,
+            end=finish,
+            minutes=minutes,
+            contiguous=contiguous,
+            range_fields=range_fields,
         )
 
     @post(
@@ -168,8 +195,10 @@ class BuildingPrices(Controller):
         status_code=200,
         summary="What a consumption profile costs in this building",
         description="Each consumption's kWh is spread evenly over its interval. Energy where "
-        "the price is unknown is `uncovered_kwh`, never priced at zero. Needs only the read "
-        "scope.",
+        "the price is unknown is `uncovered_kwh`, never priced at zero. Each piece names the "
+        "contract it was priced by. With a tariff, `standing_charge` adds its daily charge "
+        "(and VAT on it) over the consumption's span to `total_cost`. Needs only the read "
+        "scope." + TARIFF_DOC,
         opt={REQUIRED_SCOPE: "read", READS_ONLY: True},
         responses=problems(400, 401, 403, 404, 413, 422, 503),
     )
@@ -193,7 +222,9 @@ class UserPrices(Controller):
     @get(
         "/effective-prices",
         summary="The user-level contract's prices over a range",
-        description="Only the user-level contract (no building override). " + LEVELS_DOC,
+        description="Only the user-level contract (no building override). "
+        + LEVELS_DOC
+        + TARIFF_DOC,
         responses=COMMON_PROBLEMS,
     )
     async def effective_prices(
@@ -215,6 +246,7 @@ class UserPrices(Controller):
     @get(
         "/effective-prices/current",
         summary="The user-level price interval that contains now",
+        description=CURRENT_DOC,
         responses=COMMON_PROBLEMS,
     )
     async def current_price(

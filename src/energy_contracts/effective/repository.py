@@ -5,10 +5,11 @@ building's contract and the user-level contract (``building_place``), then those
 prices over the range plus the entry before it (``prices_of``); when the range is known
 beforehand, ``building_place`` reads both at once. An index-linked contract's rows are its
 series' (SPEC §4a), read in the same statement and turned into the contract's prices by the
-service. These are the hot reads of the API: on
-PostgreSQL each is one statement sent through the driver (the ORM and the statement
-compiler would cost more than the database does), on other databases the same queries go
-through SQLAlchemy Core. Nothing here uses the ORM, so the answers need only a connection.
+service; the tariff a contract names (SPEC §11) comes with the contract, in the same row.
+These are the hot reads of the API: on PostgreSQL each is one statement sent through the
+driver (the ORM and the statement compiler would cost more than the database does), on other
+databases the same queries go through SQLAlchemy Core. Nothing here uses the ORM, so the
+answers need only a connection.
 
 Run through the driver, the statements need no transaction: each is one consistent
 statement, and at READ COMMITTED every statement takes its own snapshot anyway.
@@ -29,15 +30,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from energy_contracts import pricing
 from energy_contracts.buildings.models import Building
 from energy_contracts.contracts.index import PriceIndex
 from energy_contracts.contracts.models import EnergyContract, PriceRow
 from energy_contracts.contracts.prices import CONTRACT_PRICES, driver_fetch
 from energy_contracts.orgs.models import Organisation
 from energy_contracts.series.models import SERIES_PRICES
+from energy_contracts.tariffs.models import Tariff
+from energy_contracts.tariffs.terms import stored_tariff
 from energy_contracts.tenancy import scoped
 from energy_contracts.users.models import User
 
@@ -54,6 +58,58 @@ class ContractTerms:
     series_id: uuid.UUID | None
     index_factor: Decimal | None
     index_markup: Decimal | None
+    tariff_id: uuid.UUID | None
+    tariff: pricing.Tariff | None
+    """The named tariff, parsed (``tariffs.terms``)."""
+
+    @classmethod
+    def of_row(cls, values: Sequence[Any]) -> ContractTerms:
+        """From the columns ``_TERMS`` names, in its order."""
+        (
+            contract_id,
+            building_id,
+            contract_type,
+            interval_minutes,
+            includes,
+            series_id,
+            factor,
+            markup,
+            tariff_id,
+            version,
+            timezone,
+            vat,
+            vat_on_negative,
+            standing,
+            components,
+        ) = values
+        tariff = None
+        if tariff_id is not None:
+            tariff = stored_tariff(
+                tariff_id,
+                version,
+                timezone=timezone,
+                vat_percent=vat,
+                vat_on_negative=vat_on_negative,
+                standing_charge_per_day=standing,
+                components=components,
+            )
+        return cls(
+            contract_id,
+            building_id,
+            contract_type,
+            interval_minutes,
+            includes,
+            series_id,
+            factor,
+            markup,
+            tariff_id,
+            tariff,
+        )
+
+    @property
+    def includes_external(self) -> bool | None:
+        """Whether its prices include grid fees, levies and taxes: a tariff completes them."""
+        return True if self.tariff is not None else self.includes_external_components
 
     @property
     def index(self) -> PriceIndex | None:
@@ -76,22 +132,29 @@ class Place:
     prices_span: tuple[datetime, datetime] | None = None
 
 
-# What a contract row gives pricing: the columns of ``ContractTerms``, in its order.
+# What a contract row gives pricing (``ContractTerms.of_row``): its columns and those of the
+# tariff it names (a primary-key lookup, null without one).
 _TERMS = (
-    "id, building_id, contract_type, price_interval_minutes, includes_external_components, "
-    "series_id, index_factor, index_markup"
+    "ec.id, ec.building_id, ec.contract_type, ec.price_interval_minutes, "
+    "ec.includes_external_components, ec.series_id, ec.index_factor, ec.index_markup, "
+    "ec.tariff_id, tf.version AS tariff_version, tf.timezone AS tariff_timezone, "
+    "tf.vat_percent, tf.vat_on_negative, tf.standing_charge_per_day, tf.components"
 )
 _TERMS_COUNT = len(_TERMS.split(","))
+_CONTRACTS_AND_TARIFFS = (
+    "energy_contracts AS ec "
+    "LEFT JOIN tariffs AS tf ON tf.org_id = ec.org_id AND tf.id = ec.tariff_id"
+)
 # Each branch is one unique-index lookup: (org_id, building_id) and the partial
 # (org_id, user_id) WHERE building_id IS NULL.
 _CONTRACTS = f"""
     SELECT {_TERMS}
-    FROM energy_contracts
-    WHERE org_id = $1 AND user_id = $2 AND building_id = $3
+    FROM {_CONTRACTS_AND_TARIFFS}
+    WHERE ec.org_id = $1 AND ec.user_id = $2 AND ec.building_id = $3
     UNION ALL
     SELECT {_TERMS}
-    FROM energy_contracts
-    WHERE org_id = $1 AND user_id = $2 AND building_id IS NULL
+    FROM {_CONTRACTS_AND_TARIFFS}
+    WHERE ec.org_id = $1 AND ec.user_id = $2 AND ec.building_id IS NULL
 """  # noqa: S608 - composed of constants, no input
 _PLACE = """
     SELECT b.timezone, o.timezone AS organisation_timezone, o.billing_currency
@@ -134,8 +197,8 @@ FROM users AS u
 JOIN organisations AS o ON o.id = u.org_id
 LEFT JOIN LATERAL (
     SELECT {_TERMS}
-    FROM energy_contracts
-    WHERE org_id = $1 AND user_id = $2 AND building_id IS NULL
+    FROM {_CONTRACTS_AND_TARIFFS}
+    WHERE ec.org_id = $1 AND ec.user_id = $2 AND ec.building_id IS NULL
 ) AS c ON true
 WHERE u.org_id = $1 AND u.id = $2
 """  # noqa: S608 - composed of constants, no input
@@ -194,11 +257,11 @@ async def building_place(
     if place is None:
         return None
     contracts = await connection.execute(
-        scoped(EnergyContract, org_id, user_id=user_id)
-        .where(or_(EnergyContract.building_id == building_id, EnergyContract.building_id.is_(None)))
-        .with_only_columns(*_CONTRACT_COLUMNS)
+        _with_tariffs(scoped(EnergyContract, org_id, user_id=user_id)).where(
+            or_(EnergyContract.building_id == building_id, EnergyContract.building_id.is_(None))
+        )
     )
-    found = Place(*place, [ContractTerms(*tuple(row)) for row in contracts])
+    found = Place(*place, [ContractTerms.of_row(row) for row in contracts])
     if prices_in is None:
         return found
     return _with_prices(
@@ -224,11 +287,11 @@ async def user_place(
         return None
     timezone, currency = organisation
     contracts = await connection.execute(
-        scoped(EnergyContract, org_id, user_id=user_id)
-        .where(EnergyContract.building_id.is_(None))
-        .with_only_columns(*_CONTRACT_COLUMNS)
+        _with_tariffs(scoped(EnergyContract, org_id, user_id=user_id)).where(
+            EnergyContract.building_id.is_(None)
+        )
     )
-    return Place(timezone, timezone, currency, [ContractTerms(*tuple(row)) for row in contracts])
+    return Place(timezone, timezone, currency, [ContractTerms.of_row(row) for row in contracts])
 
 
 async def user_exists(connection: AsyncConnection, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
@@ -283,14 +346,34 @@ _CONTRACT_COLUMNS = (
     EnergyContract.series_id,
     EnergyContract.index_factor,
     EnergyContract.index_markup,
+    EnergyContract.tariff_id,
+    Tariff.version,
+    Tariff.timezone,
+    Tariff.vat_percent,
+    Tariff.vat_on_negative,
+    Tariff.standing_charge_per_day,
+    Tariff.components,
 )
+
+
+def _with_tariffs(contracts: Select[Any]) -> Any:
+    """``contracts`` as the columns ``ContractTerms.of_row`` takes, each with its tariff's."""
+    joined: Any = contracts.with_only_columns(*_CONTRACT_COLUMNS).join_from(
+        EnergyContract,
+        Tariff,
+        and_(Tariff.org_id == EnergyContract.org_id, Tariff.id == EnergyContract.tariff_id),
+        isouter=True,
+    )
+    return joined
 
 
 def _place(rows: Sequence[Any]) -> Place | None:
     if not rows:
         return None
     timezone, organisation_timezone, currency = rows[0][0], rows[0][1], rows[0][2]
-    contracts = [ContractTerms(*row[3 : 3 + _TERMS_COUNT]) for row in rows if row[3] is not None]
+    contracts = [
+        ContractTerms.of_row(row[3 : 3 + _TERMS_COUNT]) for row in rows if row[3] is not None
+    ]
     return Place(timezone, organisation_timezone, currency, contracts)
 
 

@@ -1,16 +1,26 @@
 """Answers to SPEC §6, from the contracts that apply to a building (or a user).
 
 Which contract a price comes from is carried through the pure pricing functions as an
-``Origin``; the building's contract overrides the user-level one instant by instant.
+``Origin``; the building's contract overrides the user-level one instant by instant. A
+contract that names a tariff (SPEC §11) contributes totals: its energy curve with the
+tariff's curve added (``pricing.with_tariff``), each stretch's origin ``Itemised`` with its
+breakdown; a contract without one contributes its prices as they are (no breakdown). Levels,
+windows and costs work on those prices, which are the totals where a tariff applies.
+
+``price_basis`` is read off the known stretches an answer compares: ``all_in`` when every
+one includes external components, ``energy_only`` when none does, ``mixed`` when they differ
+(a contract that does not say counts as its own kind), null when nothing is known or none
+says. The standing charge of a cost is the building contract's tariff's, else the
+user-level contract's (one building pays one).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -30,14 +40,26 @@ from energy_contracts.effective.schemas import (
     CostPieceOut,
     EffectiveInterval,
     EffectivePrices,
+    PriceBreakdown,
     PricedSlot,
+    StandingChargeOut,
 )
-from energy_contracts.errors import NotFound, Unprocessable
-from energy_contracts.pricing import ContractType, PricingInputError, Segment
+from energy_contracts.errors import FieldError, NotFound, Unprocessable
+from energy_contracts.pricing import ContractType, Itemised, PricingInputError, Segment
 
 MAX_RANGE = timedelta(days=366)
 DEFAULT_SLOT_MINUTES = 60
 Source = Literal["building", "user"]
+PriceBasis = Literal["all_in", "energy_only", "mixed"]
+
+
+class NoCurrentPrice(NotFound):
+    """``/current`` when no price is known now: a 404, not an invented interval."""
+
+    slug = "no-current-price"
+
+    def __init__(self) -> None:
+        super().__init__("No price is known now.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +88,12 @@ class ApplicableContract:
         return DEFAULT_SLOT_MINUTES
 
 
+Priced = Itemised[Origin]
+"""A price's origin and, where a tariff applies, its breakdown."""
+Surcharges = Callable[[pricing.Tariff, datetime, datetime], list[Segment[pricing.Surcharge]]]
+"""What a tariff adds over a range (``pricing.tariff_curve``, or a cache of it)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Pricing:
     """The contracts that price one building (building first), its clock and currency."""
@@ -80,9 +108,9 @@ class Pricing:
 
     async def curve(
         self, connection: AsyncConnection, start: datetime, end: datetime
-    ) -> list[Segment[Origin]]:
+    ) -> list[Segment[Priced]]:
         """The effective curve over ``[start, end)`` (see ``prices`` and ``curve_of``)."""
-        return self.curve_of(await self.prices(connection, start, end))
+        return self.curve_of(await self.prices(connection, start, end), start, end)
 
     async def prices(
         self, connection: AsyncConnection, start: datetime, end: datetime
@@ -95,23 +123,40 @@ class Pricing:
         contracts = [applicable.contract for applicable in self.contracts]
         return await repository.prices_of(connection, self.org_id, contracts, start, end)
 
-    def curve_of(self, rows: dict[uuid.UUID, list[PriceRow]]) -> list[Segment[Origin]]:
-        """Each contract's curve of ``rows``, overridden in order (building over user)."""
-        effective: list[Segment[Origin]] = []
+    def curve_of(
+        self,
+        rows: dict[uuid.UUID, list[PriceRow]],
+        start: datetime,
+        end: datetime,
+        surcharges: Surcharges = pricing.tariff_curve,
+    ) -> list[Segment[Priced]]:
+        """Each contract's curve of ``rows`` over ``[start, end)``, with its tariff added if it
+        names one, overridden in order (building over user)."""
+        effective: list[Segment[Priced]] = []
         for applicable in reversed(self.contracts):  # user-level first, building on top
             contract = applicable.contract
             index = contract.index
-            curve = pricing.build_curve_from_pairs(
+            energy = pricing.build_curve_from_pairs(
                 rows[contract.id] if index is None else index.apply(rows[contract.id]),
                 ContractType(contract.contract_type),
                 interval_minutes=contract.price_interval_minutes or DEFAULT_SLOT_MINUTES,
                 tz=applicable.timezone,
-                origin=Origin(
-                    contract.id, applicable.source, contract.includes_external_components
-                ),
+                origin=Origin(contract.id, applicable.source, contract.includes_external),
+            )
+            tariff = contract.tariff
+            curve = (
+                pricing.without_tariff(energy)
+                if tariff is None
+                else pricing.with_tariff(energy, surcharges(tariff, start, end), tariff)
             )
             effective = pricing.override(curve, effective) if effective else curve
         return effective
+
+    @property
+    def tariff(self) -> pricing.Tariff | None:
+        """Whose standing charge the building pays: its own contract's tariff, else the
+        user-level contract's."""
+        return next((a.contract.tariff for a in self.contracts if a.contract.tariff), None)
 
     @property
     def slot_minutes(self) -> int:
@@ -233,19 +278,53 @@ def pricing_errors_as_422() -> Iterator[None]:
         ) from None
 
 
-def intervals(segments: Sequence[Segment[Origin]]) -> list[EffectiveInterval]:
+def intervals(segments: Sequence[Segment[Priced]]) -> list[EffectiveInterval]:
     levels = pricing.levels([segment.price for segment in segments])
     answer: list[EffectiveInterval] = []
     for segment, level in zip(segments, levels, strict=True):
-        contract_id, source, includes = (
-            _NO_ORIGIN if segment.origin is None else segment.origin.fields()
-        )
+        contract_id, source, includes = origin_fields(segment.origin)
         answer.append(
             EffectiveInterval(
-                segment.start, segment.end, segment.price, contract_id, source, includes, level
+                segment.start,
+                segment.end,
+                segment.price,
+                breakdown_out(segment.origin),
+                contract_id,
+                source,
+                includes,
+                level,
             )
         )
     return answer
+
+
+def origin_fields(priced: Priced | None) -> tuple[uuid.UUID | None, Source | None, bool | None]:
+    """``contract_id``, ``source``, ``includes_external_components`` of a stretch."""
+    if priced is None or priced.origin is None:
+        return _NO_ORIGIN
+    return priced.origin.fields()
+
+
+def breakdown_out(priced: Priced | None) -> PriceBreakdown | None:
+    if priced is None or priced.breakdown is None:
+        return None
+    return PriceBreakdown(*priced.breakdown)
+
+
+def price_basis(origins: Iterable[Priced | None]) -> PriceBasis | None:
+    """What the known stretches with these origins compare (see the module docstring)."""
+    kinds = {
+        priced.origin.includes_external_components
+        for priced in origins
+        if priced is not None and priced.origin is not None
+    }
+    if len(kinds) > 1:
+        return "mixed"
+    if kinds == {True}:
+        return "all_in"
+    if kinds == {False}:
+        return "energy_only"
+    return None
 
 
 _NO_ORIGIN: tuple[None, None, None] = (None, None, None)
@@ -270,23 +349,31 @@ def effective_answer(
     start: datetime,
     end: datetime,
     interval: int | None,
+    surcharges: Surcharges = pricing.tariff_curve,
 ) -> EffectivePrices:
     """The answer from ``rows`` as ``Pricing.prices`` read them: no I/O, so that the
-    connection can go back to the pool before this work."""
-    curve = subject.curve_of(rows)
+    connection can go back to the pool before this work. ``surcharges`` makes (or shares)
+    the tariffs' curves."""
+    curve = subject.curve_of(rows, start, end, surcharges)
     with pricing_errors_as_422():
-        segments = (
-            pricing.resample(curve, start, end, interval, subject.timezone)
-            if interval
-            else pricing.tile(curve, start, end)
-        )
+        segments = _tiled(curve, start, end, interval, subject.timezone)
     return EffectivePrices(
         currency=subject.currency,
         from_=start,
         to=end,
         timezone=subject.timezone.key,
+        price_basis=price_basis(segment.origin for segment in segments),
         intervals=intervals(segments),
     )
+
+
+def _tiled(
+    curve: list[Segment[Priced]], start: datetime, end: datetime, interval: int | None, tz: ZoneInfo
+) -> list[Segment[Priced]]:
+    """``[start, end)`` in maximal stretches, or in slots of ``interval`` minutes."""
+    if interval:
+        return pricing.resample_itemised(curve, start, end, interval, tz)
+    return pricing.tile(curve, start, end)
 
 
 async def current_interval(
@@ -298,12 +385,11 @@ async def current_interval(
     start, _ = pricing.local_day_bounds(today, subject.timezone)
     _, end = pricing.local_day_bounds(today + timedelta(days=1), subject.timezone)
     curve = await subject.curve(connection, start, end)
-    segments = (
-        pricing.resample(curve, start, end, interval, subject.timezone)
-        if interval
-        else pricing.tile(curve, start, end)
-    )
-    return next(item for item in intervals(segments) if item.start <= now < item.end)
+    segments = _tiled(curve, start, end, interval, subject.timezone)
+    current = next(item for item in intervals(segments) if item.start <= now < item.end)
+    if current.price is None:
+        raise NoCurrentPrice()
+    return current
 
 
 async def cheapest_window(
@@ -314,7 +400,9 @@ async def cheapest_window(
     end: datetime,
     minutes: int,
     contiguous: bool,
+    range_fields: tuple[str, ...] = ("from", "to"),
 ) -> CheapestWindow:
+    """``range_fields``: the parameters that gave the range, named when no window is known."""
     if minutes <= 0:
         raise Unprocessable.field("minutes", "must be a positive number of minutes")
     if timedelta(minutes=minutes) > end - start:
@@ -329,19 +417,28 @@ async def cheapest_window(
             )
         )
     if window is None:
-        raise Unprocessable.field(
-            "minutes", "no window of that length has known prices in the range"
+        span = f"from {_utc_text(start)} to {_utc_text(end)}"
+        message = (
+            f"has no {minutes} minutes of known prices in a row {span}"
+            if contiguous
+            else f"has fewer than {minutes} minutes of known prices {span}"
         )
+        raise Unprocessable(errors=[FieldError(field, message) for field in range_fields])
     return CheapestWindow(
         start=window.start,
         end=window.end,
         average_price=window.average_price,
         currency=subject.currency,
+        price_basis=price_basis(segment.origin for segment in pricing.tile(curve, start, end)),
         slots=[_priced(slot) for slot in window.slots],
     )
 
 
-def _priced(slot: Segment[Origin]) -> PricedSlot:
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _priced(slot: Segment[Priced]) -> PricedSlot:
     assert slot.price is not None, "a window's slots are wholly known"
     return PricedSlot(slot.start, slot.end, slot.price)
 
@@ -349,8 +446,16 @@ def _priced(slot: Segment[Origin]) -> PricedSlot:
 async def consumption_cost(
     connection: AsyncConnection, subject: Pricing, consumption: Sequence[pricing.Consumption]
 ) -> CostAnswer:
+    tariff = subject.tariff
+    standing = None if tariff is None else pricing.standing_charge(tariff, consumption)
+    standing_out = None
+    if standing is not None:
+        standing_out = StandingChargeOut(
+            standing.per_day, standing.days, standing.net, standing.vat, standing.total
+        )
     if not consumption:
-        return CostAnswer(subject.currency, Decimal(0), Decimal(0), Decimal(0), [])
+        zero = Decimal(0)
+        return CostAnswer(subject.currency, zero, zero, zero, None, standing_out, [])
     start = min(used.start for used in consumption)
     end = max(used.end for used in consumption)
     if end - start > MAX_RANGE:
@@ -358,13 +463,27 @@ async def consumption_cost(
     curve = await subject.curve(connection, start, end)
     with pricing_errors_as_422():
         result = pricing.cost(curve, consumption)
+    total = result.total_cost
+    if standing is not None:
+        total = pricing.canonical(pricing.EXACT.add(total, standing.total))
     return CostAnswer(
         currency=subject.currency,
-        total_cost=result.total_cost,
+        total_cost=total,
         covered_kwh=result.covered_kwh,
         uncovered_kwh=result.uncovered_kwh,
+        price_basis=price_basis(
+            piece.origin for piece in result.breakdown if piece.price is not None
+        ),
+        standing_charge=standing_out,
         breakdown=[
-            CostPieceOut(piece.start, piece.end, piece.kwh, piece.price, piece.cost)
+            CostPieceOut(
+                piece.start,
+                piece.end,
+                piece.kwh,
+                piece.price,
+                piece.cost,
+                *origin_fields(piece.origin),
+            )
             for piece in result.breakdown
         ],
     )

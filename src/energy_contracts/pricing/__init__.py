@@ -39,6 +39,7 @@ Returned Decimals that were rounded carry no trailing fractional zeros (``0.25``
 ``0.2500000000``). Bad arguments raise ``PricingInputError(parameter, message)``.
 """
 
+from energy_contracts.pricing._exact import EXACT, canonical
 from energy_contracts.pricing.cost import cost
 from energy_contracts.pricing.curve import (
     build_curve,
@@ -84,6 +85,7 @@ from energy_contracts.pricing.totals import (
 from energy_contracts.pricing.windows import cheapest_slots, cheapest_window
 
 __all__ = [
+    "EXACT",
     "Breakdown",
     "ComponentKind",
     "Consumption",
@@ -104,6 +106,7 @@ __all__ = [
     "add_calendar_months",
     "build_curve",
     "build_curve_from_pairs",
+    "canonical",
     "cheapest_slots",
     "cheapest_window",
     "check_tariff",

@@ -218,6 +218,7 @@ class EnergyContract(msgspec.Struct, frozen=True):
     energy_price_includes_external_components: bool | None = None
     price_interval_minutes: int | None = None
     energy_price_index: PriceIndex | None = None
+    tariff_id: uuid.UUID | None = None
     prices_known_until: AwareDatetime | None = None
     """When its last known price stops holding (a linked contract: its series')."""
     created_at: AwareDatetime | None = None
@@ -240,6 +241,7 @@ class NewContract(msgspec.Struct, frozen=True, omit_defaults=True):
     energy_price_includes_external_components: bool | UnsetType | None = UNSET
     price_interval_minutes: Literal[15, 30, 60] | UnsetType = UNSET
     energy_price_index: PriceIndex | UnsetType = UNSET
+    tariff_id: uuid.UUID | UnsetType = UNSET
 
 
 class ContractChanges(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -258,6 +260,7 @@ class ContractChanges(msgspec.Struct, frozen=True, omit_defaults=True):
     price_interval_minutes: Literal[15, 30, 60] | UnsetType = UNSET
     energy_price_index: PriceIndex | UnsetType | None = UNSET
     """A ``PriceIndex`` links the contract to a series; ``None`` unlinks it."""
+    tariff_id: uuid.UUID | UnsetType | None = UNSET
 
 
 class PriceSeries(msgspec.Struct, frozen=True):
@@ -308,12 +311,24 @@ class PriceBatch(msgspec.Struct, frozen=True):
     energy_prices: list[Price]
 
 
+class PriceBreakdown(msgspec.Struct, frozen=True):
+    """A total per kWh in its parts: ``energy + grid + levy + other + vat``."""
+
+    energy: Decimal
+    grid: Decimal
+    levy: Decimal
+    other: Decimal
+    vat: Decimal
+
+
 class EffectiveInterval(msgspec.Struct, frozen=True):
-    """A stretch of one price; ``price`` is None where no contract knows the price."""
+    """A stretch of one price; ``price`` is None where no contract knows the price. With a
+    tariff, ``price`` is the total and ``breakdown`` its parts."""
 
     start: AwareDatetime
     end: AwareDatetime
     price: Decimal | None
+    breakdown: PriceBreakdown | None = None
     contract_id: uuid.UUID | None = None
     source: PriceSource | None = None
     includes_external_components: bool | None = None
@@ -328,6 +343,8 @@ class EffectivePrices(msgspec.Struct, frozen=True):
     intervals: list[EffectiveInterval] = msgspec.field(default_factory=list)
     currency: str | None = None
     timezone: str | None = None
+    price_basis: str | None = None
+    """``all_in``, ``energy_only``, ``mixed`` or None (nothing known, or nothing says)."""
 
 
 class WindowSlot(msgspec.Struct, frozen=True):
@@ -358,6 +375,19 @@ class CostLine(msgspec.Struct, frozen=True):
     kwh: Decimal
     price: Decimal | None = None
     cost: Decimal | None = None
+    contract_id: uuid.UUID | None = None
+    source: PriceSource | None = None
+    includes_external_components: bool | None = None
+
+
+class StandingCharge(msgspec.Struct, frozen=True):
+    """A tariff's daily charge over a consumption's span: ``net = per_day × days``."""
+
+    per_day: Decimal
+    days: Decimal
+    net: Decimal
+    vat: Decimal
+    total: Decimal
 
 
 class Cost(msgspec.Struct, frozen=True):
@@ -365,6 +395,8 @@ class Cost(msgspec.Struct, frozen=True):
     covered_kwh: Decimal
     uncovered_kwh: Decimal
     currency: str | None = None
+    price_basis: str | None = None
+    standing_charge: StandingCharge | None = None
     breakdown: list[CostLine] = msgspec.field(default_factory=list)
 
 

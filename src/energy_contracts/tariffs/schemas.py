@@ -111,9 +111,16 @@ class TariffComponentIn(Struct, forbid_unknown_fields=True, kw_only=True):
 ComponentIn = Annotated[
     TariffComponentIn,
     Meta(
+        # A flat price alone, or windows with an optional default (no `dependentRequired`:
+        # JSON Schema draft 4, which OpenAPI 3.0 tools read, has no such keyword).
         extra_json_schema={
-            "oneOf": [{"required": ["price"]}, {"required": ["windows"]}],
-            "dependentRequired": {"default_price": ["windows"]},
+            "oneOf": [
+                {
+                    "required": ["price"],
+                    "not": {"anyOf": [{"required": ["windows"]}, {"required": ["default_price"]}]},
+                },
+                {"required": ["windows"], "not": {"required": ["price"]}},
+            ]
         }
     ),
 ]

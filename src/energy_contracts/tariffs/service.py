@@ -30,7 +30,7 @@ from energy_contracts.api.explain import field_path
 from energy_contracts.api.instants import EARLIEST, LATEST
 from energy_contracts.api.paging import BY_ID, Page, page_of
 from energy_contracts.api.preconditions import check_if_match, etag
-from energy_contracts.api.validation import valid_timezone
+from energy_contracts.api.validation import nul_character_errors, valid_timezone
 from energy_contracts.codes import currency_code
 from energy_contracts.contracts import repository as contracts
 from energy_contracts.contracts.price_rules import exact_price
@@ -153,7 +153,12 @@ async def delete_tariff(
 
 def _checked(body: TariffIn, organisation: Organisation) -> dict[str, Any]:
     """The columns of the tariff ``body`` describes, or one 422 naming every broken rule."""
-    errors: list[FieldError] = []
+    errors = nul_character_errors(
+        {
+            "name": body.name,
+            **{f"components[{i}].name": c.name for i, c in enumerate(body.components)},
+        }
+    )
     currency = organisation.billing_currency
     if isinstance(body.currency, str):
         code = currency_code(body.currency)

@@ -45,7 +45,12 @@ from energy_contracts.buildings.controller import BuildingController
 from energy_contracts.contracts.controller import ContractController, list_organisation_contracts
 from energy_contracts.db.engine import Database
 from energy_contracts.db.session import provide_connection, provide_database, provide_session
-from energy_contracts.effective.controller import BuildingPrices, UserPrices
+from energy_contracts.effective.controller import (
+    BuildingPrices,
+    UserPrices,
+    document_bulk_link,
+    organisation_effective_prices,
+)
 from energy_contracts.errors import exception_handlers
 from energy_contracts.health import healthz, readyz
 from energy_contracts.idempotency.middleware import IdempotencyMiddleware
@@ -112,6 +117,7 @@ def api_router() -> Router:
             TariffController,
             BuildingPrices,
             UserPrices,
+            organisation_effective_prices,
         ],
         middleware=[AuthenticationMiddleware, IdempotencyMiddleware],
         guards=[require_scope, reject_unknown_query_parameters, own_organisation],
@@ -166,7 +172,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[
                 ApiDocument(
                     structs,
-                    extensions=[partial(document_idempotency_key, api_prefix=API_PREFIX)],
+                    extensions=[
+                        partial(document_idempotency_key, api_prefix=API_PREFIX),
+                        partial(document_bulk_link, api_prefix=API_PREFIX),
+                    ],
                 ),
                 SwaggerRenderPlugin(path="/docs"),
             ],

@@ -10,23 +10,35 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from energy_contracts import pricing
-from energy_contracts.api.documentation import examples
+from energy_contracts.api.documentation import LINK, examples
 from energy_contracts.api.explain import field_path
-from energy_contracts.api.instants import Day, From, To, instant, local_day, optional_instant
+from energy_contracts.api.instants import (
+    LOCAL_DAY_SCHEMA,
+    Day,
+    From,
+    To,
+    instant,
+    local_day,
+    optional_instant,
+)
 from energy_contracts.api.openapi import problems
+from energy_contracts.api.paging import BY_ID, IdCursor, next_link, page_of, page_size
 from energy_contracts.auth.caller import REQUIRED_SCOPE
 from energy_contracts.db.engine import Database
 from energy_contracts.db.session import READS_ONLY
-from energy_contracts.effective import service
+from energy_contracts.effective import bulk, repository, service
 from energy_contracts.effective.schemas import (
+    BuildingEffectivePrices,
     CheapestWindow,
     ConsumptionIn,
     CostAnswer,
@@ -283,3 +295,75 @@ def _kwh(raw: bytes, field: str) -> Decimal:
     if not value.is_finite() or value < 0:
         raise Unprocessable.field(field, "must be a finite number ≥ 0")
     return value
+
+
+NDJSON = "application/x-ndjson"
+MAX_BULK_PAGE = 10_000
+DEFAULT_BULK_PAGE = 1_000
+BulkDay = Annotated[
+    str,
+    QueryParameter(
+        name="day",
+        description="A local day (YYYY-MM-DD): each building's own, in its time zone.",
+        schema_extra=LOCAL_DAY_SCHEMA,
+    ),
+]
+
+
+@get(
+    "/org/{org_id:uuid}/effective-prices",
+    summary="What every building of the organisation pays on its local day (NDJSON)",
+    description="One line per building of the organisation, ordered by building id (as its "
+    'lowercase text), each `{"user_id", "building_id", ...}` followed by exactly the '
+    "members of that building's `effective-prices?day=` answer, for the building's own local "
+    "day (23, 24 or 25 hours in its time zone). Streamed as it is computed; paged with "
+    "`limit` and `cursor` (Link: rel=next, sent before the first line). How a partner's "
+    "optimiser fetches tomorrow's prices for every building after the day-ahead auction. "
+    + LEVELS_DOC
+    + TARIFF_DOC,
+    tags=TAGS,
+    media_type=NDJSON,
+    response_headers=[LINK],
+    responses={
+        200: ResponseSpec(
+            data_container=BuildingEffectivePrices,
+            media_type=NDJSON,
+            description="Newline-delimited JSON: one such object per line, one line per "
+            "building of the page.",
+            generate_examples=False,
+        ),
+        **problems(401, 403, 404, 422, 503),
+    },
+)
+async def organisation_effective_prices(
+    request: Request[Any, Any, Any],
+    org_id: FromPath[uuid.UUID],
+    database: NamedDependency[Database],
+    day: BulkDay,
+    interval: Interval = None,
+    cursor: IdCursor = None,
+    limit: Annotated[
+        int, page_size(maximum=MAX_BULK_PAGE, default=DEFAULT_BULK_PAGE)
+    ] = DEFAULT_BULK_PAGE,
+) -> Stream:
+    local = local_day(day)
+    async with database.engine.connect() as connection:
+        found = await repository.buildings_page(
+            connection, org_id, after_id=BY_ID.after(cursor), limit=limit + 1
+        )
+    page = page_of(found, limit, BY_ID, lambda building: building.id)
+    headers = {} if page.next_cursor is None else next_link(request, page.next_cursor)
+    return Stream(
+        bulk.lines(database, org_id, page.items, day=local, interval=interval),
+        media_type=NDJSON,
+        headers=headers,
+    )
+
+
+def document_bulk_link(document: dict[str, Any], *, api_prefix: str) -> None:
+    """The organisation-wide answer's 200 is a ``ResponseSpec`` (to document a line's schema
+    under its media type), which Litestar writes without the handler's ``Link`` header."""
+    operation = document["paths"][f"{api_prefix}/org/{{org_id}}/effective-prices"]["get"]
+    operation["responses"]["200"]["headers"] = {
+        "Link": {"description": LINK.description, "required": False, "schema": {"type": "string"}}
+    }

@@ -319,22 +319,9 @@ async def prices_of(
         for contract_id, instants, prices in rows:
             grouped[contract_id] = _pairs(instants, prices)
         return grouped
-    for contract in contracts:
-        table, owner = CONTRACT_PRICES, contract.id
-        if contract.series_id is not None:
-            table, owner = SERIES_PRICES, contract.series_id
-        scope = table.scope(org_id, owner)
-        before = await connection.execute(
-            select(table.ts, table.price)
-            .where(*scope, table.ts < start)
-            .order_by(table.ts.desc())
-            .limit(1)
-        )
-        within = await connection.execute(
-            select(table.ts, table.price).where(*scope, table.ts >= start, table.ts < end)
-        )
-        grouped[contract.id] = [(ts, price) for ts, price in [*before, *within]]
-    return grouped
+    reads = {contract.id: PriceRead.of(contract, start, end) for contract in contracts}
+    found = await read_prices(connection, org_id, list(set(reads.values())))
+    return {contract_id: found[read] for contract_id, read in reads.items()}
 
 
 _CONTRACT_COLUMNS = (
@@ -389,3 +376,136 @@ def _with_prices(
     return Place(
         place.timezone, place.organisation_timezone, place.currency, place.contracts, prices, span
     )
+
+
+# --- every building of an organisation (SPEC §12) ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BuildingOfOrganisation:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    timezone: str
+
+
+async def organisation_terms(connection: AsyncConnection, org_id: uuid.UUID) -> tuple[str, str]:
+    """The organisation's time zone and billing currency (it exists: the caller's own)."""
+    found = (
+        await connection.execute(
+            select(Organisation.timezone, Organisation.billing_currency).where(
+                Organisation.id == org_id
+            )
+        )
+    ).one()
+    return found[0], found[1]
+
+
+async def buildings_page(
+    connection: AsyncConnection, org_id: uuid.UUID, *, after_id: uuid.UUID | None, limit: int
+) -> list[BuildingOfOrganisation]:
+    """A keyset page of the organisation's buildings in id order (its primary key's)."""
+    statement = scoped(Building, org_id).with_only_columns(
+        Building.id, Building.user_id, Building.timezone
+    )
+    if after_id is not None:
+        statement = statement.where(Building.id > after_id)
+    result = await connection.execute(statement.order_by(Building.id).limit(limit))
+    return [BuildingOfOrganisation(*row) for row in result]
+
+
+async def contracts_of_buildings(
+    connection: AsyncConnection,
+    org_id: uuid.UUID,
+    buildings: Sequence[BuildingOfOrganisation],
+) -> tuple[dict[uuid.UUID, ContractTerms], dict[uuid.UUID, ContractTerms]]:
+    """The contracts of these buildings, by building, and their users' user-level
+    contracts, by user: one read (the unique indexes serve it)."""
+    if not buildings:
+        return {}, {}
+    building_ids = [building.id for building in buildings]
+    user_ids = list({building.user_id for building in buildings})
+    result = await connection.execute(
+        _with_tariffs(scoped(EnergyContract, org_id))
+        .add_columns(EnergyContract.user_id)
+        .where(
+            or_(
+                EnergyContract.building_id.in_(building_ids),
+                and_(EnergyContract.building_id.is_(None), EnergyContract.user_id.in_(user_ids)),
+            )
+        )
+    )
+    by_building: dict[uuid.UUID, ContractTerms] = {}
+    by_user: dict[uuid.UUID, ContractTerms] = {}
+    for row in result:
+        terms = ContractTerms.of_row(row[:-1])
+        if terms.building_id is None:
+            by_user[row[-1]] = terms
+        else:
+            by_building[terms.building_id] = terms
+    return by_building, by_user
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRead:
+    """Prices an answer needs: an owner's (a contract's, or a series') over ``[start, end)``
+    and the entry in force at ``start``."""
+
+    contract_id: uuid.UUID | None
+    series_id: uuid.UUID | None
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, contract: ContractTerms, start: datetime, end: datetime) -> PriceRead:
+        """A linked contract reads its series: contracts of one series share the read."""
+        if contract.series_id is not None:
+            return cls(None, contract.series_id, start, end)
+        return cls(contract.id, None, start, end)
+
+
+# ``_PRICE_ARRAYS`` per wanted read, each with its own range: one statement for them all.
+_RANGED_PRICES = f"""
+SELECT c.n, p.instants, p.prices
+FROM unnest((SELECT $2::uuid[]), (SELECT $3::uuid[]), (SELECT $4::timestamptz[]),
+            (SELECT $5::timestamptz[])) WITH ORDINALITY AS c (id, series_id, lo, hi, n)
+CROSS JOIN LATERAL ({_PRICE_ARRAYS.format(lo="c.lo", hi="c.hi")}) AS p
+"""  # noqa: S608 - composed of the constants above, no input
+
+
+async def read_prices(
+    connection: AsyncConnection, org_id: uuid.UUID, reads: Sequence[PriceRead]
+) -> dict[PriceRead, list[PriceRow]]:
+    """Each of ``reads``, in no particular order within one."""
+    found: dict[PriceRead, list[PriceRow]] = {read: [] for read in reads}
+    if not reads:
+        return found
+    if _is_postgresql(connection):
+        rows = await driver_fetch(
+            connection,
+            _RANGED_PRICES,
+            org_id,
+            [read.contract_id for read in reads],
+            [read.series_id for read in reads],
+            [read.start for read in reads],
+            [read.end for read in reads],
+        )
+        for number, instants, prices in rows:
+            found[reads[number - 1]] = _pairs(instants, prices)
+        return found
+    for read in reads:
+        table, owner = CONTRACT_PRICES, read.contract_id
+        if read.series_id is not None:
+            table, owner = SERIES_PRICES, read.series_id
+        assert owner is not None
+        scope = table.scope(org_id, owner)
+        before = await connection.execute(
+            select(table.ts, table.price)
+            .where(*scope, table.ts < read.start)
+            .order_by(table.ts.desc())
+            .limit(1)
+        )
+        within = await connection.execute(
+            select(table.ts, table.price).where(*scope, table.ts >= read.start, table.ts < read.end)
+        )
+        found[read] = [(ts, price) for ts, price in [*before, *within]]
+    return found

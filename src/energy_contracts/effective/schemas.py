@@ -68,6 +68,20 @@ class EffectivePrices(msgspec.Struct):
     intervals: list[EffectiveInterval]
 
 
+class BuildingEffectivePrices(msgspec.Struct):
+    """One line of the organisation-wide answer: the building, then exactly the members of
+    its ``effective-prices?day=`` answer."""
+
+    user_id: uuid.UUID
+    building_id: uuid.UUID
+    currency: str
+    from_: Instant = msgspec.field(name="from")
+    to: Instant
+    timezone: str
+    price_basis: PriceBasis
+    intervals: list[EffectiveInterval]
+
+
 class PricedSlot(msgspec.Struct):
     start: Instant
     end: Instant

@@ -183,7 +183,7 @@ async def building_pricing(
             raise NotFound("No such user.")
         raise NotFound("No such building.")
     _remember_zone(org_id, building_id, place.timezone)
-    return _pricing(org_id, place)
+    return pricing_of_place(org_id, place)
 
 
 # building -> its time zone as last read by this process: lets ``likely_range`` tell the
@@ -227,10 +227,10 @@ async def user_pricing(
     place = await repository.user_place(connection, org_id, user_id)
     if place is None:
         raise NotFound("No such user.")
-    return _pricing(org_id, place)
+    return pricing_of_place(org_id, place)
 
 
-def _pricing(org_id: uuid.UUID, place: Place) -> Pricing:
+def pricing_of_place(org_id: uuid.UUID, place: Place) -> Pricing:
     building_zone = zone(place.timezone)
     organisation_zone = zone(place.organisation_timezone)
     contracts = [

@@ -1,0 +1,119 @@
+"""SPEC §12: the effective prices of every building of an organisation, each for its own
+local day, as NDJSON lines computed a chunk of buildings at a time.
+
+A line is ``{"user_id", "building_id", ...}`` followed by exactly the members of the
+building's ``effective-prices?day=`` answer: it is made by the same function
+(``service.effective_answer``) from the same reads, encoded by the same encoder.
+
+What buildings share is done once per request: a series is read once per local day (all
+contracts linked to it share the read), a tariff's curve is made once per (tariff, day)
+(``TariffCurves``). Memory holds one page of building ids and one chunk's contracts and
+prices; a connection is held only while a chunk is read, never while lines are computed or
+sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from energy_contracts import pricing
+from energy_contracts.api.responses import encode_json
+from energy_contracts.codes import zone
+from energy_contracts.db.engine import Database
+from energy_contracts.effective import repository
+from energy_contracts.effective.repository import (
+    BuildingOfOrganisation,
+    ContractTerms,
+    Place,
+    PriceRead,
+)
+from energy_contracts.effective.schemas import BuildingEffectivePrices
+from energy_contracts.effective.service import Pricing, effective_answer, pricing_of_place
+from energy_contracts.pricing import Segment, Surcharge
+
+CHUNK_BUILDINGS = 250
+"""Buildings whose contracts and prices are read in one go."""
+
+
+class TariffCurves:
+    """``pricing.tariff_curve`` made once per (tariff, range) within a request."""
+
+    def __init__(self) -> None:
+        self._curves: dict[tuple[int, datetime, datetime], list[Segment[Surcharge]]] = {}
+        self._tariffs: list[pricing.Tariff] = []  # keeps each id() alive, so it stays unique
+
+    def __call__(
+        self, tariff: pricing.Tariff, start: datetime, end: datetime
+    ) -> list[Segment[Surcharge]]:
+        key = (id(tariff), start, end)
+        curve = self._curves.get(key)
+        if curve is None:
+            curve = self._curves[key] = pricing.tariff_curve(tariff, start, end)
+            self._tariffs.append(tariff)
+        return curve
+
+
+async def lines(
+    database: Database,
+    org_id: uuid.UUID,
+    buildings: Sequence[BuildingOfOrganisation],
+    *,
+    day: date,
+    interval: int | None,
+) -> AsyncIterator[bytes]:
+    """One NDJSON line per building, in the order given."""
+    curves = TariffCurves()
+    async with database.engine.connect() as connection:
+        timezone, currency = await repository.organisation_terms(connection, org_id)
+    for first in range(0, len(buildings), CHUNK_BUILDINGS):
+        chunk = buildings[first : first + CHUNK_BUILDINGS]
+        async with database.engine.connect() as connection:
+            subjects, rows = await _read_chunk(connection, org_id, chunk, day, timezone, currency)
+        for building, (subject, span) in zip(chunk, subjects, strict=True):
+            start, end = span
+            contract_rows = {
+                applicable.contract.id: rows[PriceRead.of(applicable.contract, start, end)]
+                for applicable in subject.contracts
+            }
+            answer = effective_answer(
+                subject, contract_rows, start=start, end=end, interval=interval, surcharges=curves
+            )
+            line = BuildingEffectivePrices(
+                building.user_id,
+                building.id,
+                answer.currency,
+                answer.from_,
+                answer.to,
+                answer.timezone,
+                answer.price_basis,
+                answer.intervals,
+            )
+            yield encode_json(line) + b"\n"
+
+
+async def _read_chunk(
+    connection: Any,
+    org_id: uuid.UUID,
+    chunk: Sequence[BuildingOfOrganisation],
+    day: date,
+    organisation_timezone: str,
+    currency: str,
+) -> tuple[list[tuple[Pricing, tuple[datetime, datetime]]], dict[PriceRead, list[Any]]]:
+    """Each building's pricing and local day, and every price read they need (shared)."""
+    by_building, by_user = await repository.contracts_of_buildings(connection, org_id, chunk)
+    subjects: list[tuple[Pricing, tuple[datetime, datetime]]] = []
+    reads: set[PriceRead] = set()
+    for building in chunk:
+        contracts: list[ContractTerms] = [
+            contract
+            for contract in (by_building.get(building.id), by_user.get(building.user_id))
+            if contract is not None
+        ]
+        span = pricing.local_day_bounds(day, zone(building.timezone))
+        place = Place(building.timezone, organisation_timezone, currency, contracts)
+        subjects.append((pricing_of_place(org_id, place), span))
+        reads.update(PriceRead.of(contract, *span) for contract in contracts)
+    return subjects, await repository.read_prices(connection, org_id, list(reads))

@@ -83,7 +83,12 @@ class ContractController(Controller):
         include_prices: IncludePrices = True,
     ) -> Response[ContractOut]:
         view = await service.create_contract(
-            session, user, data, index=series_index, tariffs=tariff_catalogue
+            session,
+            user,
+            data,
+            index=series_index,
+            tariffs=tariff_catalogue,
+            include_prices=include_prices,
         )
         headers = location(
             request,

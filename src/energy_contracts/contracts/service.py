@@ -283,6 +283,7 @@ async def create_contract(
     *,
     index: SeriesIndex,
     tariffs: TariffCatalogue,
+    include_prices: bool = True,
 ) -> ContractView:
     organisation = await get_organisation(session, user.org_id)
     request = await _resolve(session, organisation, user.id, body, None, index, tariffs)
@@ -299,8 +300,8 @@ async def create_contract(
     )
     wanted.apply_to(contract)
     await _claim_slot(session, user, wanted.building_id, None, lambda: session.add(contract))
-    if wanted.series_id is not None:
-        return await _view(session, contract, include_prices=True, index=index)
+    if wanted.series_id is not None:  # its prices are the series': read, not written
+        return await _view(session, contract, include_prices=include_prices, index=index)
     await prices.upsert_prices(session, user.org_id, contract.id, rows)
     last = rows.instants[-1] if rows else None
     zones = {contract.id: _timezone(request, organisation)}

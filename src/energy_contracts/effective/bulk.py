@@ -8,7 +8,7 @@ line is those bytes after the two ids (``BuildingEffectivePrices`` documents it)
 
 What buildings share is done once per request: a series is read once per local day (all
 contracts linked to it share the read), a tariff's curve is made once per (tariff, day)
-(``TariffCurves``), and buildings whose contracts all follow series (``Shapes``) share their
+(``service.tariff_curve``), and buildings whose contracts all follow series (``Shapes``) share their
 whole answer: two such buildings with the same clock, the same series with the same factor
 and markup, the same tariff and the same kind of contracts have the same answer but for the
 contract ids in it, which are put in. Memory holds one page of building ids and one chunk's
@@ -35,28 +35,9 @@ from energy_contracts.effective.repository import (
     PriceRead,
 )
 from energy_contracts.effective.service import Pricing, effective_answer, pricing_of_place
-from energy_contracts.pricing import Segment, Surcharge
 
 CHUNK_BUILDINGS = 250
 """Buildings whose contracts and prices are read in one go."""
-
-
-class TariffCurves:
-    """``pricing.tariff_curve`` made once per (tariff, range) within a request."""
-
-    def __init__(self) -> None:
-        self._curves: dict[tuple[int, datetime, datetime], list[Segment[Surcharge]]] = {}
-        self._tariffs: list[pricing.Tariff] = []  # keeps each id() alive, so it stays unique
-
-    def __call__(
-        self, tariff: pricing.Tariff, start: datetime, end: datetime
-    ) -> list[Segment[Surcharge]]:
-        key = (id(tariff), start, end)
-        curve = self._curves.get(key)
-        if curve is None:
-            curve = self._curves[key] = pricing.tariff_curve(tariff, start, end)
-            self._tariffs.append(tariff)
-        return curve
 
 
 Shape = tuple[object, ...]
@@ -122,7 +103,6 @@ async def lines(
     interval: int | None,
 ) -> AsyncIterator[bytes]:
     """One NDJSON line per building, in the order given."""
-    curves = TariffCurves()
     shapes = Shapes()
     async with database.engine.connect() as connection:
         timezone, currency = await repository.organisation_terms(connection, org_id)
@@ -145,7 +125,6 @@ async def lines(
                     start=start,
                     end=end,
                     interval=interval,
-                    surcharges=curves,
                 )
                 body = encode_json(answer)
                 if shape is not None:

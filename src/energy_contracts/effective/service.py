@@ -17,7 +17,7 @@ user-level contract's (one building pays one).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -90,8 +90,24 @@ class ApplicableContract:
 
 Priced = Itemised[Origin]
 """A price's origin and, where a tariff applies, its breakdown."""
-Surcharges = Callable[[pricing.Tariff, datetime, datetime], list[Segment[pricing.Surcharge]]]
-"""What a tariff adds over a range (``pricing.tariff_curve``, or a cache of it)."""
+# What a tariff adds over a range is the same for every building that names it on that day,
+# and a day is asked for again and again: each is made once per process (a few stretches).
+TARIFF_CURVES = 4096
+_tariff_curves: LRUCache[
+    tuple[pricing.Tariff, datetime, datetime], list[Segment[pricing.Surcharge]]
+] = LRUCache(maxsize=TARIFF_CURVES)
+
+
+def tariff_curve(
+    tariff: pricing.Tariff, start: datetime, end: datetime
+) -> list[Segment[pricing.Surcharge]]:
+    """``pricing.tariff_curve``, kept per (tariff, range); a changed tariff is another key
+    (its parsed form is per version, ``tariffs.terms``)."""
+    key = (tariff, start, end)
+    curve = _tariff_curves.get(key)
+    if curve is None:
+        curve = _tariff_curves[key] = pricing.tariff_curve(tariff, start, end)
+    return curve
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +140,7 @@ class Pricing:
         return await repository.prices_of(connection, self.org_id, contracts, start, end)
 
     def curve_of(
-        self,
-        rows: dict[uuid.UUID, list[PriceRow]],
-        start: datetime,
-        end: datetime,
-        surcharges: Surcharges = pricing.tariff_curve,
+        self, rows: dict[uuid.UUID, list[PriceRow]], start: datetime, end: datetime
     ) -> list[Segment[Priced]]:
         """Each contract's curve of ``rows`` over ``[start, end)``, with its tariff added if it
         names one, overridden in order (building over user)."""
@@ -147,7 +159,7 @@ class Pricing:
             curve = (
                 pricing.without_tariff(energy)
                 if tariff is None
-                else pricing.with_tariff(energy, surcharges(tariff, start, end), tariff)
+                else pricing.with_tariff(energy, tariff_curve(tariff, start, end), tariff)
             )
             effective = pricing.override(curve, effective) if effective else curve
         return effective
@@ -281,17 +293,27 @@ def pricing_errors_as_422() -> Iterator[None]:
 def intervals(segments: Sequence[Segment[Priced]]) -> list[EffectiveInterval]:
     levels = pricing.levels([segment.price for segment in segments])
     answer: list[EffectiveInterval] = []
+    append = answer.append  # a year at 15 minutes is 35,136 of these
     for segment, level in zip(segments, levels, strict=True):
-        contract_id, source, includes = origin_fields(segment.origin)
-        answer.append(
+        priced = segment.origin
+        origin = None if priced is None else priced.origin
+        if priced is None or origin is None:
+            append(
+                EffectiveInterval(
+                    segment.start, segment.end, segment.price, None, None, None, None, level
+                )
+            )
+            continue
+        breakdown = priced.breakdown
+        append(
             EffectiveInterval(
                 segment.start,
                 segment.end,
                 segment.price,
-                breakdown_out(segment.origin),
-                contract_id,
-                source,
-                includes,
+                None if breakdown is None else PriceBreakdown(*breakdown),
+                origin.contract_id,
+                origin.source,
+                origin.includes_external_components,
                 level,
             )
         )
@@ -305,19 +327,19 @@ def origin_fields(priced: Priced | None) -> tuple[uuid.UUID | None, Source | Non
     return priced.origin.fields()
 
 
-def breakdown_out(priced: Priced | None) -> PriceBreakdown | None:
-    if priced is None or priced.breakdown is None:
-        return None
-    return PriceBreakdown(*priced.breakdown)
-
-
 def price_basis(origins: Iterable[Priced | None]) -> PriceBasis | None:
     """What the known stretches with these origins compare (see the module docstring)."""
-    kinds = {
-        priced.origin.includes_external_components
-        for priced in origins
-        if priced is not None and priced.origin is not None
-    }
+    return basis_of(
+        {
+            priced.origin.includes_external_components
+            for priced in origins
+            if priced is not None and priced.origin is not None
+        }
+    )
+
+
+def basis_of(kinds: set[bool | None]) -> PriceBasis | None:
+    """The basis of known stretches that say these of their external components."""
     if len(kinds) > 1:
         return "mixed"
     if kinds == {True}:
@@ -349,21 +371,21 @@ def effective_answer(
     start: datetime,
     end: datetime,
     interval: int | None,
-    surcharges: Surcharges = pricing.tariff_curve,
 ) -> EffectivePrices:
     """The answer from ``rows`` as ``Pricing.prices`` read them: no I/O, so that the
-    connection can go back to the pool before this work. ``surcharges`` makes (or shares)
-    the tariffs' curves."""
-    curve = subject.curve_of(rows, start, end, surcharges)
+    connection can go back to the pool before this work."""
+    curve = subject.curve_of(rows, start, end)
     with pricing_errors_as_422():
         segments = _tiled(curve, start, end, interval, subject.timezone)
+    items = intervals(segments)
+    kinds = {item.includes_external_components for item in items if item.price is not None}
     return EffectivePrices(
         currency=subject.currency,
         from_=start,
         to=end,
         timezone=subject.timezone.key,
-        price_basis=price_basis(segment.origin for segment in segments),
-        intervals=intervals(segments),
+        price_basis=basis_of(kinds),
+        intervals=items,
     )
 
 

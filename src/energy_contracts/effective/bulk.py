@@ -21,11 +21,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
-from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from energy_contracts import pricing
 from energy_contracts.api.responses import encode_json
 from energy_contracts.codes import zone
+from energy_contracts.contracts.models import PriceRow
 from energy_contracts.db.engine import Database
 from energy_contracts.effective import repository
 from energy_contracts.effective.repository import (
@@ -138,13 +140,13 @@ async def lines(
 
 
 async def _read_chunk(
-    connection: Any,
+    connection: AsyncConnection,
     org_id: uuid.UUID,
     chunk: Sequence[BuildingOfOrganisation],
     day: date,
     organisation_timezone: str,
     currency: str,
-) -> tuple[list[tuple[Pricing, tuple[datetime, datetime]]], dict[PriceRead, list[Any]]]:
+) -> tuple[list[tuple[Pricing, tuple[datetime, datetime]]], dict[PriceRead, list[PriceRow]]]:
     """Each building's pricing and local day, and every price read they need (shared)."""
     by_building, by_user = await repository.contracts_of_buildings(connection, org_id, chunk)
     subjects: list[tuple[Pricing, tuple[datetime, datetime]]] = []

@@ -32,9 +32,10 @@ import loadgen
 import read
 import report
 import stack
+import tariffs
 from report import Outcome, Verdict, pending
 
-TARGETS = ("decode", "read", "workers", "scale", "ingest")
+TARGETS = ("decode", "read", "workers", "scale", "ingest", "tariffs")
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 READ_CONTRACTS = 10
@@ -193,6 +194,19 @@ def run_target(target: str, run: Run) -> list[Outcome]:
         profile_dir = run.run_dir if args.profile else None
         return ingest.run(
             run.postgres, run.deployment, run.server, run.api(tenant), args.repeat, profile_dir, log
+        )
+    if target == "tariffs":
+        if not run.has_route("/tariffs"):
+            return tariffs.not_yet()
+        tenant = run.deployment.create_tenant("Bench Tariffs")
+        return tariffs.run(
+            run.postgres,
+            run.deployment,
+            run.server,
+            run.api(tenant),
+            args.repeat,
+            run.read_settings(),
+            log,
         )
     titles = {
         "read": "read: effective-prices req/s",

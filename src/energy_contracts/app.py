@@ -46,7 +46,12 @@ from energy_contracts.console.controller import console_routes, template_config
 from energy_contracts.contracts.controller import ContractController, list_organisation_contracts
 from energy_contracts.db.engine import Database
 from energy_contracts.db.session import provide_connection, provide_database, provide_session
-from energy_contracts.effective.controller import BuildingPrices, UserPrices
+from energy_contracts.effective.controller import (
+    BuildingPrices,
+    UserPrices,
+    document_bulk_link,
+    organisation_effective_prices,
+)
 from energy_contracts.errors import exception_handlers
 from energy_contracts.health import healthz, readyz
 from energy_contracts.idempotency.middleware import IdempotencyMiddleware
@@ -60,7 +65,11 @@ from energy_contracts.observability import (
     configure_logging,
 )
 from energy_contracts.orgs.controller import get_organisation
+from energy_contracts.series.controller import SeriesController
+from energy_contracts.series.dependencies import provide_series_index
 from energy_contracts.settings import Settings, load_settings
+from energy_contracts.tariffs.controller import TariffController
+from energy_contracts.tariffs.dependencies import provide_tariff_catalogue
 from energy_contracts.users.controller import UserController
 
 API_PREFIX = "/api/partners/v2.0"
@@ -105,8 +114,11 @@ def api_router() -> Router:
             BuildingController,
             ContractController,
             list_organisation_contracts,
+            SeriesController,
+            TariffController,
             BuildingPrices,
             UserPrices,
+            organisation_effective_prices,
         ],
         middleware=[AuthenticationMiddleware, IdempotencyMiddleware],
         guards=[require_scope, reject_unknown_query_parameters, own_organisation],
@@ -124,7 +136,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     structs = StructSchemas()
     structs.types.update(oauth.DOCUMENTED_TYPES)
     document = ApiDocument(
-        structs, extensions=[partial(document_idempotency_key, api_prefix=API_PREFIX)]
+        structs,
+        extensions=[
+            partial(document_idempotency_key, api_prefix=API_PREFIX),
+            partial(document_bulk_link, api_prefix=API_PREFIX),
+        ],
     )
     docs, docs_assets = interactive_docs(document, api_prefix=API_PREFIX)
 
@@ -145,6 +161,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "connection": Provide(provide_connection),
             "database": Provide(provide_database, sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
+            "series_index": Provide(provide_series_index, sync_to_thread=False),
+            "tariff_catalogue": Provide(provide_tariff_catalogue, sync_to_thread=False),
         },
         plugins=[StrictBodies(), structs, ProblemDetailsPlugin()],
         exception_handlers=exception_handlers(

@@ -45,6 +45,24 @@ def country_pattern() -> str:
     return f"^(?:{'|'.join(alternatives)})$"
 
 
+@cache
+def currency_pattern() -> str:
+    """The circulating ISO 4217 codes in any mix of case, as a regex that needs no flags:
+    exactly the strings ``currency_code`` accepts, less surrounding whitespace."""
+    by_first: dict[str, list[str]] = {}
+    for code in sorted(circulating_currencies()):
+        by_first.setdefault(code[0], []).append(code[1:])
+    alternatives = (
+        f"[{first}{first.lower()}](?:{'|'.join(_either_case_letters(rest) for rest in rests)})"
+        for first, rests in by_first.items()
+    )
+    return f"^(?:{'|'.join(alternatives)})$"
+
+
+def _either_case_letters(text: str) -> str:
+    return "".join(f"[{letter}{letter.lower()}]" for letter in text)
+
+
 def _either_case(letters: set[str]) -> str:
     ordered = "".join(sorted(letters))
     return ordered + ordered.lower()
@@ -69,6 +87,12 @@ def _timezones() -> frozenset[str]:
 def timezone_name(value: str) -> str | None:
     """The IANA name if ``value`` names a zone in tzdata, else None."""
     return value if value in _timezones() else None
+
+
+@cache
+def timezone_names() -> list[str]:
+    """Every name ``timezone_name`` accepts, sorted: what the OpenAPI document lists."""
+    return sorted(_timezones())
 
 
 @cache

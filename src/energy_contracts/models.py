@@ -8,6 +8,8 @@ from energy_contracts.contracts.models import EnergyContract, energy_prices
 from energy_contracts.db.base import metadata
 from energy_contracts.idempotency.models import IdempotencyRecord
 from energy_contracts.orgs.models import Organisation
+from energy_contracts.series.models import Series, series_prices
+from energy_contracts.tariffs.models import Tariff
 from energy_contracts.users.models import User
 
 __all__ = [
@@ -17,7 +19,10 @@ __all__ = [
     "IdempotencyRecord",
     "OAuthClient",
     "Organisation",
+    "Series",
+    "Tariff",
     "User",
     "energy_prices",
     "metadata",
+    "series_prices",
 ]

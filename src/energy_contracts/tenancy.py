@@ -2,9 +2,9 @@
 
 Every query on tenant data goes through these helpers, which put the organisation (and,
 below it, the user or the contract) into the same WHERE clause as the id: ``scoped`` for
-reads, ``scoped_delete`` for deletes. A model is tenant data when it has an ``org_id``
-column. ``tests/unit/test_tenant_scoping.py`` fails when a repository queries a tenant model
-without them, as Polar lints for it.
+reads, ``scoped_update`` and ``scoped_delete`` for writes. A model is tenant data when it
+has an ``org_id`` column. ``tests/unit/test_tenant_scoping.py`` fails when a repository
+queries a tenant model without them, as Polar lints for it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import Delete, Select, delete, select
+from sqlalchemy import Delete, Select, Update, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 M = TypeVar("M")
@@ -28,6 +28,11 @@ def _conditions(model: Any, org_id: uuid.UUID, equal: dict[str, Any]) -> list[An
 def scoped(model: type[M], org_id: uuid.UUID, **equal: Any) -> Select[Any]:
     """``SELECT model WHERE org_id = :org AND <column> = :value ...``."""
     return select(model).where(*_conditions(model, org_id, equal))
+
+
+def scoped_update(model: type[M], org_id: uuid.UUID, **equal: Any) -> Update:
+    """``UPDATE model ... WHERE org_id = :org AND <column> = :value ...``."""
+    return update(model).where(*_conditions(model, org_id, equal))
 
 
 def scoped_delete(model: type[M], org_id: uuid.UUID, **equal: Any) -> Delete:

@@ -22,7 +22,7 @@ from energy_contracts.console.models import ConsoleSession
 from energy_contracts.db.engine import Database
 from energy_contracts.orgs import clients
 from tests.support.days import LONG_DAY, SHORT_DAY, prices, quarter_hours
-from tests.support.factories import make_building, make_contract, make_user
+from tests.support.factories import make_building, make_contract, make_series, make_user
 from tests.support.http import exact
 from tests.support.tenants import Tenant, TenantFactory
 
@@ -450,17 +450,29 @@ async def test_the_overview_counts_and_lists_prices_running_out(
     await make_contract(tenant, later["id"], energy_prices=hours(0, 72), **hourly)
     await make_contract(tenant, past["id"], energy_prices=hours(-5, 2), **hourly)
     await make_contract(tenant, soon["id"])  # no prices at all
+    # Index-linked: its prices are its series', which hold until 4 hours from now.
+    series = await make_series(tenant, interval_minutes=60)
+    exact(
+        await tenant.put(f"price-series/{series['id']}/prices", json={"energy_prices": hours(0, 4)})
+    )
+    linked = await make_contract(
+        tenant,
+        past["id"],
+        building_id=(await make_building(tenant, past["id"]))["id"],
+        energy_price_index={"series_id": series["id"]},
+    )
 
     await console.sign_in(tenant)
     page = await console.get("/console/")
 
     assert page.status_code == 200
     counts = dict(re.findall(r'<dd id="count-([a-z-]+)">(\d+)</dd>', page.text))
-    assert counts == {"users": "3", "buildings": "1", "contracts": "4", "ran-out": "1"}
+    assert counts == {"users": "3", "buildings": "2", "contracts": "5", "ran-out": "1"}
     listed = re.findall(r"<tr>\s*<td><code>([0-9a-f-]{36})</code></td>", page.text)
-    assert listed == [running_out["id"]]
-    known_until = (now + timedelta(hours=10)).strftime("%Y-%m-%d %H:%M")
-    assert f"<td>{known_until}</td>" in page.text
+    assert listed == [linked["id"], running_out["id"]]
+    for hours_left in (4, 10):
+        known_until = (now + timedelta(hours=hours_left)).strftime("%Y-%m-%d %H:%M")
+        assert f"<td>{known_until}</td>" in page.text
 
 
 async def test_the_user_page_shows_buildings_and_contracts(

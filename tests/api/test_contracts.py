@@ -29,6 +29,9 @@ CONTRACT_KEYS = {
     "currency_energy_price",
     "energy_price_includes_external_components",
     "price_interval_minutes",
+    "energy_price_index",
+    "tariff_id",
+    "prices_known_until",
     "created_at",
     "updated_at",
 }

@@ -277,6 +277,7 @@ async def test_cheapest_contiguous_window(tenant: Tenant) -> None:
         "end": "2024-01-15T04:00:00Z",
         "average_price": Decimal("0.125"),
         "currency": "EUR",
+        "price_basis": None,  # the contract does not say what its prices include
         "slots": [
             {
                 "start": "2024-01-15T02:00:00Z",
@@ -311,6 +312,7 @@ async def test_cheapest_slots_not_contiguous(tenant: Tenant) -> None:
         "end": "2024-01-15T04:00:00Z",
         "average_price": Decimal("0.075"),
         "currency": "EUR",
+        "price_basis": None,
         "slots": [
             {
                 "start": "2024-01-15T01:00:00Z",
@@ -333,7 +335,13 @@ async def test_no_known_window_is_422(tenant: Tenant) -> None:
         params={"minutes": 120, "from": "2024-01-15T00:00:00Z", "to": "2024-01-15T05:00:00Z"},
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "minutes"
+    # The range is what holds no window, not the length asked for.
+    errors = response.json()["errors"]
+    assert [error["field"] for error in errors] == ["from", "to"]
+    assert errors[0]["message"] == (
+        "has no 120 minutes of known prices in a row from 2024-01-15T00:00:00Z "
+        "to 2024-01-15T05:00:00Z"
+    )
 
 
 async def test_cost_of_a_profile_with_uncovered_energy(tenant: Tenant) -> None:
@@ -393,6 +401,8 @@ async def test_cost_needs_only_the_read_scope(make_tenant: TenantFactory, tenant
         "total_cost": Decimal(0),
         "covered_kwh": Decimal(0),
         "uncovered_kwh": Decimal(0),
+        "price_basis": None,
+        "standing_charge": None,
         "breakdown": [],
     }
 

@@ -15,7 +15,7 @@ import pytest
 
 from energy_contracts.api.paging import BY_INSTANT
 from energy_contracts.db.engine import Database
-from energy_contracts.effective.repository import prices_of
+from energy_contracts.effective.repository import ContractTerms, prices_of
 from tests.support.factories import make_building, make_contract, make_user
 from tests.support.http import assert_problem, exact, micros, next_url
 from tests.support.tenants import Tenant, TenantFactory
@@ -487,11 +487,12 @@ async def test_the_read_behind_effective_prices_is_the_range_and_the_entry_befor
     months = ["2024-01-01T00:00:00+01:00", "2024-02-01T00:00:00+01:00", "2024-03-01T00:00:00+01:00"]
     exact(await contract.put_prices(price_json([(f"0.{i + 1}", m) for i, m in enumerate(months)])))
     contract_id = uuid.UUID(contract.path.rsplit("/", 1)[1])
+    terms = ContractTerms(contract_id, None, "monthly", None, None, None, None, None, None, None)
     start = datetime(2024, 2, 10, tzinfo=UTC)
 
     async def read(org_id: uuid.UUID, since: datetime, until: datetime) -> list[Any]:
         async with database.engine.connect() as connection:
-            rows = await prices_of(connection, org_id, [contract_id], since, until)
+            rows = await prices_of(connection, org_id, [terms], since, until)
         return sorted(rows[contract_id])
 
     assert await read(tenant.org_id, start, start + timedelta(days=30)) == [

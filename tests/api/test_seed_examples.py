@@ -126,8 +126,14 @@ async def test_guide_yearly_fixed_price_then_update_prices(tenant: Tenant) -> No
         {"price": Decimal("0.25"), "timestamp": "2024-01-01T00:00:00Z"},
         {"price": Decimal("0.19"), "timestamp": "2024-02-01T00:00:00Z"},
     ]
-    assert {k: v for k, v in updated.items() if k not in ("energy_prices", "updated_at")} == {
-        k: v for k, v in created.items() if k not in ("energy_prices", "updated_at")
+    # A yearly entry holds a calendar year of Vienna: 01:00 CET to 01:00 CET a year later.
+    assert (created["prices_known_until"], updated["prices_known_until"]) == (
+        "2025-01-01T00:00:00Z",
+        "2025-02-01T00:00:00Z",
+    )
+    changing = ("energy_prices", "prices_known_until", "updated_at")
+    assert {k: v for k, v in updated.items() if k not in changing} == {
+        k: v for k, v in created.items() if k not in changing
     }
 
 

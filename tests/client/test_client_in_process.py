@@ -20,12 +20,16 @@ from energy_contracts_client import (
     ConflictError,
     ConnectionFailedError,
     Consumption,
+    ContractChanges,
     FieldError,
     NewBuilding,
     NewContract,
+    NewPriceSeries,
     NewUser,
     NotFoundError,
     Price,
+    PriceIndex,
+    PriceSeriesChanges,
     PriceWriteSummary,
     RateLimitedError,
     RetryPolicy,
@@ -494,3 +498,62 @@ async def test_what_a_building_pays_its_cheapest_hour_and_a_cost(
     assert (cost.total_cost, cost.covered_kwh, cost.uncovered_kwh) == (
         Decimal("0.40"), Decimal("2"), Decimal("0"),
     )  # fmt: skip
+
+
+# --- price series ---------------------------------------------------------------------------
+
+
+async def test_a_series_its_prices_and_a_contract_linked_to_it(
+    connect: ClientFactory, tenant: Tenant
+) -> None:
+    api = connect(tenant)
+    series = await api.create_series(NewPriceSeries(name="EPEX AT", interval_minutes=15))
+    hours = [
+        Price(Decimal("0.0812"), datetime(2025, 9, 30, 22, tzinfo=UTC)),
+        Price(Decimal("-0.0031"), datetime(2025, 9, 30, 22, 15, tzinfo=UTC)),
+        Price(Decimal("0.1"), datetime(2025, 9, 30, 22, 30, tzinfo=UTC)),
+    ]
+    written = await api.put_series_prices(series.id, hours, batch_size=2)
+    user = await api.create_user(NewUser(email=email()))
+    contract = await api.create_contract(
+        user.id,
+        NewContract(
+            energy_contract_type="spot_hourly",
+            currency_energy_price="EUR",
+            energy_price_index=PriceIndex(series.id, markup=Decimal("0.02")),
+        ),
+    )
+    current = await api.get_series(series.id)
+    renamed = await api.update_series(
+        series.id, PriceSeriesChanges(name="EPEX AT 15", area=None), if_match=current.etag
+    )
+    running_out = [
+        found
+        async for found in api.iter_series(
+            prices_known_until_before=datetime(2025, 9, 30, 23, 0, 1, tzinfo=UTC)
+        )
+    ]
+    stored = [price async for price in api.iter_series_prices(series.id, page_size=2)]
+
+    assert (series.currency, series.timezone, series.etag) == ("EUR", "Europe/Vienna", '"1"')
+    assert written == PriceWriteSummary(received=3, inserted=3, updated=0, unchanged=0)
+    assert stored == hours
+    # series × 1 + 0.02: 0.1012, 0.0169, 0.12; known until 22:30 + 15 minutes.
+    assert [p.price for p in contract.energy_prices] == [
+        Decimal("0.1012"),
+        Decimal("0.0169"),
+        Decimal("0.12"),
+    ]
+    assert contract.energy_price_index == PriceIndex(series.id, Decimal(1), Decimal("0.02"))
+    assert contract.prices_known_until == datetime(2025, 9, 30, 22, 45, tzinfo=UTC)
+    assert current.prices_known_until == datetime(2025, 9, 30, 22, 45, tzinfo=UTC)
+    # Two batches, two versions of the series.
+    assert (current.etag, renamed.name, renamed.etag) == ('"3"', "EPEX AT 15", '"4"')
+    assert [found.id for found in running_out] == [series.id]
+    with pytest.raises(ConflictError):
+        await api.delete_series(series.id)
+    await api.update_contract(user.id, contract.id, ContractChanges(energy_price_index=None))
+    assert await api.delete_series_prices(series.id, from_=hours[1].timestamp) == 2
+    await api.delete_series(series.id)
+    with pytest.raises(NotFoundError):
+        await api.get_series(series.id)

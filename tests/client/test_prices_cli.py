@@ -60,6 +60,23 @@ def test_usage_errors_exit_2_and_say_what_to_change(args: list[str], message: st
     assert stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ([], "say where the prices go: --user USER_ID --contract CONTRACT_ID, or --series"),
+        (["--user", str(uuid.uuid4())], "say where the prices go"),
+        (["--series", str(uuid.uuid4()), *SOMEONE], "--series imports into a series"),
+        (["--series", "not-a-uuid"], "Invalid value for '--series'"),
+    ],
+)
+def test_the_target_is_a_contract_or_a_series(target: list[str], message: str) -> None:
+    code, stdout, stderr = run("awattar", AWATTAR, "--dry-run", *target)
+
+    assert code == 2
+    assert message in " ".join(stderr.split())
+    assert stdout == ""
+
+
 def test_a_bad_file_names_the_place_and_the_flag(tmp_path: Path) -> None:
     file = tmp_path / "autumn.csv"
     file.write_text("timestamp,price\n2024-10-27 01:00,0.15\n2024-10-27 02:00,0.14\n")

@@ -31,9 +31,11 @@ from energy_contracts_client import (
     EnergyContractsClient,
     NewBuilding,
     NewContract,
+    NewPriceSeries,
     NewUser,
     PreconditionFailedError,
     Price,
+    PriceIndex,
     PriceWriteSummary,
     ValidationError,
 )
@@ -203,6 +205,48 @@ def test_entsoe_day_ahead_quarter_hours(service: Service) -> None:
     assert (again["received"], again["inserted"], again["updated"], again["unchanged"]) == (
         8, 0, 0, 8,
     )  # fmt: skip
+
+
+def test_entsoe_into_a_series_reaches_its_linked_contract(service: Service) -> None:
+    with service.client() as api:
+        series = api.create_series(NewPriceSeries(name="EPEX AT", interval_minutes=15))
+    linked = make_contract(
+        service,
+        price_interval_minutes=15,
+        energy_price_index=PriceIndex(series.id, factor=Decimal(2)),
+    )
+    file = FIXTURES / "entsoe_a44_pt15m_a03.xml"
+
+    result = summary(service.import_prices("entsoe", file, "--series", str(series.id), "--json"))
+
+    with service.client() as api:
+        stored = list(api.iter_series_prices(series.id))
+        contract = api.get_contract(linked.user_id, linked.contract.id)
+    assert stored == ENTSOE_PT15M_A03
+    assert result == {
+        "series_id": str(series.id),
+        "currency": "EUR",
+        "count": 8,
+        "first_timestamp": "2025-09-30T22:00:00Z",
+        "last_timestamp": "2025-09-30T23:45:00Z",
+        "batches": 1,
+        "received": 8,
+        "inserted": 8,
+        "updated": 0,
+        "unchanged": 0,
+    }
+    # The linked contract's prices: the series' × 2, nothing stored for it.
+    assert contract.energy_prices == [
+        Price(price.price * 2, price.timestamp) for price in ENTSOE_PT15M_A03
+    ]
+    hourly = service.import_prices(
+        "csv", FIXTURES / "vienna_2024-10-27_25h_mwh.csv", "--series", str(series.id),
+        "--timestamp-column", "Zeit", "--price-column", "Preis (EUR/MWh)", "--unit", "mwh",
+        "--delimiter", ";", "--decimal-comma", "--timezone", "Europe/Vienna",
+        "--resolve-ambiguous-by-order",
+    )  # fmt: skip
+    assert hourly.returncode == 1
+    assert f"price series {series.id} 15-minute ones; nothing was sent" in hourly.stderr
 
 
 def test_awattar_as_end_customer_prices(service: Service) -> None:

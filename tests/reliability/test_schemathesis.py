@@ -24,6 +24,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from requests.structures import CaseInsensitiveDict
 from schemathesis import AuthContext, Case
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from energy_contracts.api.openapi import served_document
 from energy_contracts.app import create_app
@@ -35,6 +36,20 @@ from tests.support.databases import throwaway_postgres_database
 from tests.support.server import ServerProcess
 
 MAX_EXAMPLES = 25
+# Rules that no JSON Schema can state, because they depend on the organisation (its billing
+# currency) or compare two fields of one body: a schema-valid request may break them, and is
+# then rightly a 422 naming only these fields. Per operation; every other 422 to a
+# schema-valid request is still a failure.
+_TARIFF_RULES = (
+    r"currency",
+    r"components\[\d+\]\.valid_to",  # after valid_from
+    r"components\[\d+\]\.windows\[\d+\]\.to",  # after from
+    r"components\[\d+\]\.name",  # no overlap with another of the name
+)
+RULES_BEYOND_THE_SCHEMA: dict[str, tuple[str, ...]] = {
+    "POST /api/partners/v2.0/org/{org_id}/price-series": ("currency",),
+    "POST /api/partners/v2.0/org/{org_id}/tariffs": _TARIFF_RULES,
+}
 KEY_HEADER = "Idempotency-Key"
 _VALID_KEY = re.compile(r"^[!-~]{1,255}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
@@ -140,7 +155,21 @@ def test_every_operation_conforms(case: Case[Any], served: Served) -> None:
         headers[KEY_HEADER] = str(uuid.uuid4())
     if case.path_parameters and _UUID.match(str(case.path_parameters.get("org_id", ""))):
         case.path_parameters["org_id"] = served.credentials.org_id
-    case.call_and_validate(base_url=served.server.base_url)
+    response = case.call(base_url=served.server.base_url)
+    excluded = (
+        [positive_data_acceptance] if _breaks_only_rules_beyond_the_schema(case, response) else []
+    )
+    case.validate_response(response, excluded_checks=excluded)
+
+
+def _breaks_only_rules_beyond_the_schema(case: Case[Any], response: Any) -> bool:
+    rules = RULES_BEYOND_THE_SCHEMA.get(case.operation.label, ())
+    if response.status_code != 422 or not rules:
+        return False
+    fields = {error["field"] for error in response.json().get("errors", [])}
+    return bool(fields) and all(
+        any(re.fullmatch(rule, field) for rule in rules) for field in fields
+    )
 
 
 def test_the_server_logged_no_errors(served: Served) -> None:

@@ -37,3 +37,11 @@ async def make_contract(tenant: Tenant, user_id: str, **fields: Any) -> dict[str
     assert response.status_code == 200, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+async def make_series(tenant: Tenant, **fields: Any) -> dict[str, Any]:
+    body = {"name": f"series-{uuid.uuid4().hex[:10]}", "interval_minutes": 60, **fields}
+    response = await tenant.post("price-series", json=body)
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created

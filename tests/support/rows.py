@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.contracts.models import EnergyContract, energy_prices
 from energy_contracts.db.engine import Database
+from energy_contracts.series.models import series_prices
 from energy_contracts.users.models import User
 
 
@@ -31,6 +32,14 @@ async def count_prices(database: Database, org_id: uuid.UUID) -> int:
     async with database.session(write=False) as session:
         count = await session.scalar(
             select(func.count()).select_from(energy_prices).where(energy_prices.c.org_id == org_id)
+        )
+    return int(count or 0)
+
+
+async def count_series_prices(database: Database, org_id: uuid.UUID) -> int:
+    async with database.session(write=False) as session:
+        count = await session.scalar(
+            select(func.count()).select_from(series_prices).where(series_prices.c.org_id == org_id)
         )
     return int(count or 0)
 

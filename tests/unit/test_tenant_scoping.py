@@ -21,7 +21,7 @@ from energy_contracts.db.base import Base
 from energy_contracts.models import metadata
 
 PACKAGE = Path(energy_contracts.__file__).parent
-HELPERS = {"scoped", "scoped_delete", "price_scope"}
+HELPERS = {"scoped", "scoped_update", "scoped_delete", "price_scope", "scope"}
 STATEMENTS = {"select", "update", "delete", "insert"}
 
 # (module, function): why it may query tenant data without the helpers.

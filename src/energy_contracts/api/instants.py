@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar.params import QueryParameter
 
@@ -33,6 +33,8 @@ ISO_CHARACTERS = re.compile(r"[0-9TtWZz:+\-., ]+")
 _YEARS = r"(19(0[1-9]|[1-9][0-9])|20[0-9]{2}|21([0-8][0-9]|9[0-8]))"
 _INSTANT_DOCUMENTED = {"format": "date-time", "pattern": rf"^{_YEARS}-"}
 _DAY_DOCUMENTED = {"format": "date", "pattern": rf"^{_YEARS}-[0-9]{{2}}-[0-9]{{2}}$"}
+LOCAL_DAY_SCHEMA = _DAY_DOCUMENTED
+"""How a local day (``YYYY-MM-DD``) in a body is documented: as the ``day`` parameter is."""
 
 From = Annotated[
     str | None,
@@ -60,6 +62,17 @@ Day = Annotated[
         schema_extra=_DAY_DOCUMENTED,
     ),
 ]
+
+
+def instant_parameter(name: str, description: str) -> Any:
+    """``Annotated[str | None, instant_parameter("before", "...")]``: another query parameter
+    that is an instant, documented (and read with ``instant``) like ``from`` and ``to``."""
+    return QueryParameter(
+        name=name,
+        description=f"{description} ISO 8601 with an offset (`Z` or `%2B01:00`), in the "
+        "years 1900 to 2199.",
+        schema_extra=_INSTANT_DOCUMENTED,
+    )
 
 
 def instant(text: str, name: str) -> datetime:

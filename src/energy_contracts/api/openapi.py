@@ -58,7 +58,24 @@ class StructSchemas(OpenAPISchemaPlugin):
             sorted(self.types, key=lambda t: (t.__module__, t.__qualname__)),
             ref_template=REF_TEMPLATE,
         )
-        return {name: decimals_as_numbers(schema) for name, schema in described.items()}
+        return {
+            name: _references_alone(decimals_as_numbers(schema))
+            for name, schema in described.items()
+        }
+
+
+def _references_alone(node: Any) -> Any:
+    """``{"$ref": r, ...more}`` → ``{"allOf": [{"$ref": r}], ...more}``: msgspec writes a
+    constrained reference (``Annotated[Struct, Meta(extra_json_schema=...)]``) with the
+    constraints next to ``$ref``, where tools reading OpenAPI 3.0 ignore them."""
+    if isinstance(node, dict):
+        inner = {key: _references_alone(value) for key, value in node.items()}
+        if "$ref" in inner and len(inner) > 1:
+            return {"allOf": [{"$ref": inner.pop("$ref")}], **inner}
+        return inner
+    if isinstance(node, list):
+        return [_references_alone(item) for item in node]
+    return node
 
 
 def _plain_references(node: Any) -> Any:

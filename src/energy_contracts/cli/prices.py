@@ -1,5 +1,6 @@
-"""``energy-contracts prices import entsoe|awattar|csv FILE``: market data into a contract,
-through the API of a running service.
+"""``energy-contracts prices import entsoe|awattar|csv FILE``: market data into a contract
+(``--user --contract``) or a price series (``--series``), through the API of a running
+service.
 
 Each format is a sub-command with its parser's options; the options every import shares (the
 target, the service, end-customer prices, batching, output) are declared once below. The file
@@ -55,10 +56,11 @@ from energy_contracts_client._core import (
     ENV_CLIENT_SECRET,
 )
 
-app = sub_app("Prices: import market data into a contract.")
+app = sub_app("Prices: import market data into a contract or a price series.")
 import_app = sub_app(
-    "Import a price file into a contract through the API of a running service: "
-    "ENTSO-E day-ahead XML, aWATTar JSON or CSV. See docs/feeds.md."
+    "Import a price file into a contract (--user, --contract) or a price series (--series) "
+    "through the API of a running service: ENTSO-E day-ahead XML, aWATTar JSON or CSV. "
+    "See docs/feeds.md."
 )
 app.add_typer(import_app, name="import")
 
@@ -96,11 +98,22 @@ FileArgument = Annotated[
     ),
 ]
 UserOption = Annotated[
-    uuid.UUID, typer.Option("--user", metavar="USER_ID", help="The contract's user.")
+    uuid.UUID | None, typer.Option("--user", metavar="USER_ID", help="The contract's user.")
 ]
 ContractOption = Annotated[
-    uuid.UUID,
-    typer.Option("--contract", metavar="CONTRACT_ID", help="The contract to import into."),
+    uuid.UUID | None,
+    typer.Option(
+        "--contract", metavar="CONTRACT_ID", help="The contract to import into (with --user)."
+    ),
+]
+SeriesOption = Annotated[
+    uuid.UUID | None,
+    typer.Option(
+        "--series",
+        metavar="SERIES_ID",
+        help="The price series to import into, instead of a contract: one import updates "
+        "every contract linked to it.",
+    ),
 ]
 ApiUrlOption = Annotated[
     str, typer.Option(envvar=ENV_API_URL, metavar="URL", help="The service's base URL.")
@@ -165,8 +178,9 @@ class UnitOption(StrEnum):
 def import_entsoe(
     command: typer.Context,
     file: FileArgument,
-    user: UserOption,
-    contract: ContractOption,
+    user: UserOption = None,
+    contract: ContractOption = None,
+    series: SeriesOption = None,
     resolution: Annotated[
         ResolutionOption | None,
         typer.Option(help="Read only the periods of this resolution (for documents with more)."),
@@ -195,7 +209,7 @@ def import_entsoe(
         file,
         parse,
         _Run(
-            target=target_of(user=user, contract=contract),
+            target=target_of(command, user=user, contract=contract, series=series),
             service=_Service(api_url, client_id, client_secret),
             construction=_Construction(charges, tax),
             batch_size=batch_size,
@@ -209,8 +223,9 @@ def import_entsoe(
 def import_awattar(
     command: typer.Context,
     file: FileArgument,
-    user: UserOption,
-    contract: ContractOption,
+    user: UserOption = None,
+    contract: ContractOption = None,
+    series: SeriesOption = None,
     api_url: ApiUrlOption = DEFAULT_API_URL,
     client_id: ClientIdOption = None,
     client_secret: ClientSecretOption = None,
@@ -231,7 +246,7 @@ def import_awattar(
         file,
         parse_awattar,
         _Run(
-            target=target_of(user=user, contract=contract),
+            target=target_of(command, user=user, contract=contract, series=series),
             service=_Service(api_url, client_id, client_secret),
             construction=_Construction(charges, tax),
             batch_size=batch_size,
@@ -245,8 +260,6 @@ def import_awattar(
 def import_csv(
     command: typer.Context,
     file: FileArgument,
-    user: UserOption,
-    contract: ContractOption,
     unit: Annotated[
         UnitOption,
         typer.Option(help="What the price column holds: per kWh, per MWh, cents per kWh."),
@@ -280,9 +293,12 @@ def import_csv(
         str | None,
         typer.Option(
             metavar="CODE",
-            help="The file's currency (a CSV file does not say; default: the contract's).",
+            help="The file's currency (a CSV file does not say; default: the target's).",
         ),
     ] = None,
+    user: UserOption = None,
+    contract: ContractOption = None,
+    series: SeriesOption = None,
     api_url: ApiUrlOption = DEFAULT_API_URL,
     client_id: ClientIdOption = None,
     client_secret: ClientSecretOption = None,
@@ -317,7 +333,7 @@ def import_csv(
         file,
         parse,
         _Run(
-            target=target_of(user=user, contract=contract),
+            target=target_of(command, user=user, contract=contract, series=series),
             service=_Service(api_url, client_id, client_secret),
             construction=_Construction(charges, tax),
             batch_size=batch_size,
@@ -398,7 +414,49 @@ class ContractTarget:
         )
 
 
-def target_of(*, user: uuid.UUID, contract: uuid.UUID) -> ImportTarget:
+@dataclass(frozen=True, slots=True)
+class SeriesTarget:
+    series: uuid.UUID
+
+    @property
+    def label(self) -> str:
+        return f"price series {self.series}"
+
+    def result_fields(self) -> dict[str, str]:
+        return {"series_id": str(self.series)}
+
+    def terms(self, api: EnergyContractsClient) -> TargetTerms:
+        found = api.get_series(self.series)
+        # A series holds market prices: what its linked contracts add is theirs to say.
+        return TargetTerms(found.currency, found.interval_minutes, None)
+
+    def write(
+        self,
+        api: EnergyContractsClient,
+        prices: Iterator[Price],
+        *,
+        batch_size: int,
+        on_batch: Callable[[PriceWriteSummary], None],
+    ) -> PriceWriteSummary:
+        return api.put_series_prices(self.series, prices, batch_size=batch_size, on_batch=on_batch)
+
+
+def target_of(
+    command: typer.Context,
+    *,
+    user: uuid.UUID | None,
+    contract: uuid.UUID | None,
+    series: uuid.UUID | None,
+) -> ImportTarget:
+    """The one target the options name: ``--series``, or ``--user`` with ``--contract``."""
+    if series is not None:
+        if user is not None or contract is not None:
+            command.fail("--series imports into a series: leave out --user and --contract")
+        return SeriesTarget(series)
+    if user is None or contract is None:
+        command.fail(
+            "say where the prices go: --user USER_ID --contract CONTRACT_ID, or --series SERIES_ID"
+        )
     return ContractTarget(user, contract)
 
 

@@ -19,12 +19,10 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from energy_contracts import pricing
 from energy_contracts.api.bodies import decode_body
 from energy_contracts.api.paging import Page
 from energy_contracts.buildings import service as buildings
 from energy_contracts.buildings.models import Building
-from energy_contracts.codes import zone
 from energy_contracts.console import repository
 from energy_contracts.console.repository import Totals
 from energy_contracts.console.sessions import Viewer
@@ -32,11 +30,13 @@ from energy_contracts.contracts import service as contracts
 from energy_contracts.effective import service as effective
 from energy_contracts.effective.schemas import CheapestWindow, EffectivePrices
 from energy_contracts.errors import Unprocessable
+from energy_contracts.series.index import SERIES_INDEX
 from energy_contracts.users import service as users
 from energy_contracts.users.models import User
 from energy_contracts.users.schemas import UserCreate
 
 RUNNING_OUT_WITHIN = timedelta(hours=48)
+OVERVIEW_PAGE = 1000
 USERS_PER_PAGE = 50
 BUILDINGS_SHOWN = 200
 WINDOW_CHOICES = (30, 60, 120, 180, 240, 360)
@@ -67,21 +67,35 @@ async def overview(session: AsyncSession, viewer: Viewer, now: datetime) -> Over
     totals = await repository.totals(session, viewer.org_id)
     running_out: list[RunningOut] = []
     ran_out = 0
-    for last in await repository.last_prices(session, viewer.org_id):
-        # The end of the last entry's validity (SPEC §5), as the pricing core reads it.
-        (segment,) = pricing.build_curve_from_pairs(
-            [(last.timestamp, last.price)],
-            pricing.ContractType(last.contract_type),
-            interval_minutes=last.price_interval_minutes or contracts.DEFAULT_INTERVAL_MINUTES,
-            tz=zone(last.timezone),
-            origin=None,
+    # The same rule as the API's `prices_known_until_before` (SPEC §5, linked contracts by
+    # their series), read a page at a time.
+    cursor: str | None = None
+    while True:
+        page = await contracts.list_organisation_contracts(
+            session,
+            viewer.org_id,
+            user_id=None,
+            building_id=None,
+            prices_known_until_before=now + RUNNING_OUT_WITHIN,
+            cursor=cursor,
+            limit=OVERVIEW_PAGE,
+            include_prices=False,
+            index=SERIES_INDEX,
         )
-        if segment.end <= now:
-            ran_out += 1
-        elif segment.end <= now + RUNNING_OUT_WITHIN:
-            running_out.append(
-                RunningOut(last.contract_id, last.user_id, last.building_id, segment.end)
-            )
+        for view in page.items:
+            until = view.prices_known_until
+            if until is None:
+                continue
+            if until <= now:
+                ran_out += 1
+            else:
+                contract = view.contract
+                running_out.append(
+                    RunningOut(contract.id, contract.user_id, contract.building_id, until)
+                )
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
     running_out.sort(key=lambda item: item.known_until)
     return Overview(totals, running_out, ran_out)
 
@@ -130,7 +144,9 @@ async def user_page(session: AsyncSession, viewer: Viewer, user_id: uuid.UUID) -
     page: Page[Building] = await buildings.list_buildings(
         session, user, limit=BUILDINGS_SHOWN, cursor=None
     )
-    views = await contracts.list_user_contracts(session, user, include_prices=False)
+    views = await contracts.list_user_contracts(
+        session, user, include_prices=False, index=SERIES_INDEX
+    )
     return UserPage(user, list(page.items), page.next_cursor is not None, views)
 
 

@@ -1,3 +1,12 @@
+"""Energy contracts and their stored prices (SPEC §4, §5).
+
+A contract may instead be index-linked to a price series (SPEC §4a: ``series_id`` with
+``index_factor`` and ``index_markup``), and may name a tariff (SPEC §11: ``tariff_id``); the
+foreign keys name the tables the series and tariffs domains define (``series.models``,
+``tariffs.models``), so that the database refuses a link to one that does not exist or is
+another organisation's.
+"""
+
 from __future__ import annotations
 
 import operator
@@ -56,6 +65,16 @@ class EnergyContract(Base):
             "created_at",
             "id",
         ),
+        # MATCH SIMPLE again: only a linked contract is checked. No cascade: a series with
+        # linked contracts cannot be deleted (409), so the link never dangles.
+        ForeignKeyConstraint(["org_id", "series_id"], ["price_series.org_id", "price_series.id"]),
+        # The contracts linked to a series: counted before it is deleted, and the foreign
+        # key's own check.
+        Index("ix_energy_contracts_org_id_series_id", "org_id", "series_id"),
+        # SPEC §11: the tariff it names (tariffs.models), of the same organisation; a tariff
+        # named by contracts cannot be deleted (409). Indexed to count them.
+        ForeignKeyConstraint(["org_id", "tariff_id"], ["tariffs.org_id", "tariffs.id"]),
+        Index("ix_energy_contracts_org_id_tariff_id", "org_id", "tariff_id"),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -68,6 +87,11 @@ class EnergyContract(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     includes_external_components: Mapped[bool | None] = mapped_column(Boolean)
     price_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    # SPEC §4a: set together on an index-linked contract, all null otherwise.
+    series_id: Mapped[uuid.UUID | None] = mapped_column()
+    index_factor: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    index_markup: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    tariff_id: Mapped[uuid.UUID | None] = mapped_column()
     # Bumped on every change of the contract or its prices; the ETag and If-Match use it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

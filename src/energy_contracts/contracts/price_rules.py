@@ -27,6 +27,7 @@ from energy_contracts.contracts.models import PriceSeries
 from energy_contracts.contracts.schemas import CONTRACT_TYPES, PriceIn
 from energy_contracts.db.base import canonical_decimal_text
 from energy_contracts.errors import FieldError, Unprocessable
+from energy_contracts.pricing import canonical
 from energy_contracts.pricing.local_time import (
     OFFSET_CHANGES_APART,
     utc_offset_at,
@@ -85,8 +86,9 @@ def contract_type(text: str) -> str | None:
     return name if name in CONTRACT_TYPES else None
 
 
-def exact_price(raw: msgspec.Raw) -> Decimal | str:
-    """The exact decimal of a raw JSON value, canonical (``0.20`` → ``0.2``), or why not."""
+def exact_price(raw: msgspec.Raw, max_places: int = MAX_DECIMAL_PLACES) -> Decimal | str:
+    """The exact decimal of a raw JSON value, canonical (``0.20`` → ``0.2``), or why not;
+    |value| < 1e9 with at most ``max_places`` decimal places."""
     text = bytes(raw).strip()
     if not text or text[0] not in _NUMBER_START:
         kind = _JSON_KINDS.get(text[0], "not a number") if text else "empty"
@@ -96,11 +98,14 @@ def exact_price(raw: msgspec.Raw) -> Decimal | str:
     try:
         value = Decimal(text.decode("ascii"))
     except InvalidOperation:
-        return f"is out of range (|price| < 1e9, at most {MAX_DECIMAL_PLACES} decimal places)"
+        return f"is out of range (|price| < 1e9, at most {max_places} decimal places)"
     if abs(value) >= PRICE_LIMIT:
         return "must be less than 1e9 in absolute value"
-    if decimal_places(value) > MAX_DECIMAL_PLACES:
-        return f"must have at most {MAX_DECIMAL_PLACES} decimal places"
+    if decimal_places(value) > max_places:
+        return f"must have at most {max_places} decimal places"
+    if max_places > MAX_DECIMAL_PLACES:
+        # More digits than the default context keeps: canonical without rounding.
+        return canonical(value)
     # At most 9 integer and 19 fractional digits: canonicalising cannot round (28 digits).
     return Decimal(canonical_decimal_text(value))
 

@@ -1,17 +1,23 @@
 """Bulk price I/O: a price series moves as arrays, never as one ORM object per price.
 
+Prices belong to an owner: a contract's to the contract (``energy_prices``), a price
+series' to the series (``series.models``). Each kind keeps them in a table of the same shape,
+``(org_id, <owner>, ts, price)`` with that primary key, described by a ``PriceTable``; every
+function here takes the table (contracts' by default), so both go through the same writes
+and reads.
+
 Writes take a validated ``PriceSeries``: aware instants in the offsets sent and the
 canonical text of each price. The drivers' encoders convert each instant to UTC themselves,
 and a price text is read exactly wherever it is read (asyncpg's ``numeric`` encoder makes a
 ``Decimal`` of it; PostgreSQL's ``numeric`` input parses it).
 
-Writes upsert by timestamp and report exact counts. Callers hold the contract's row lock
+Writes upsert by timestamp and report exact counts. Callers hold the owner's row lock
 (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's writing requests run in BEGIN IMMEDIATE),
-so no other writer changes this contract's prices between the counting and the writing.
+so no other writer changes the owner's prices between the counting and the writing.
 
 PostgreSQL:
 - fast path: a batch wholly after the last stored price (the daily append of a spot feed)
-  is a plain binary ``COPY`` into ``energy_prices``: nothing to merge, everything is new;
+  is a plain binary ``COPY`` into the price table: nothing to merge, everything is new;
 - otherwise one ``INSERT ... SELECT FROM unnest($ts[], $prices) ON CONFLICT DO UPDATE``,
   the prices sent as one text of lines that PostgreSQL splits and parses itself, and
   whose ``RETURNING (xmax = 0)`` tells inserted rows from updated ones; rows whose value is
@@ -33,16 +39,53 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import Column, ColumnElement, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from energy_contracts.contracts.models import PriceRow, PriceSeries, energy_prices
 from energy_contracts.db.engine import DatabaseUnavailableError, is_connection_failure
 
 _PRICE_SCOPE_ERROR = "price writes must run inside the request's transaction"
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTable:
+    """A table of prices keyed ``(org_id, <owner>, ts)``: whose prices, and where."""
+
+    table: Table
+    owner_column: str
+    """The owner's id column: ``contract_id``, ``series_id``."""
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @property
+    def owner(self) -> Column[Any]:
+        column: Column[Any] = self.table.c[self.owner_column]
+        return column
+
+    @property
+    def ts(self) -> Column[Any]:
+        column: Column[Any] = self.table.c.ts
+        return column
+
+    @property
+    def price(self) -> Column[Any]:
+        column: Column[Any] = self.table.c.price
+        return column
+
+    def scope(self, org_id: uuid.UUID, *owner_ids: uuid.UUID) -> list[ColumnElement[bool]]:
+        """The tenant scope of owners' prices: organisation and owner(s) in one WHERE."""
+        owner = self.owner == owner_ids[0] if len(owner_ids) == 1 else self.owner.in_(owner_ids)
+        return [self.table.c.org_id == org_id, owner]
+
+
+CONTRACT_PRICES = PriceTable(energy_prices, "contract_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,41 +133,36 @@ async def _raise_if_disconnected(connection: AsyncConnection, error: Exception) 
 
 def price_scope(org_id: uuid.UUID, *contract_ids: uuid.UUID) -> list[ColumnElement[bool]]:
     """The tenant scope of contracts' prices: organisation and contract(s) in one WHERE."""
-    contract = energy_prices.c.contract_id
-    return [
-        energy_prices.c.org_id == org_id,
-        contract == contract_ids[0] if len(contract_ids) == 1 else contract.in_(contract_ids),
-    ]
+    return CONTRACT_PRICES.scope(org_id, *contract_ids)
 
 
-def _in_range(start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
+def _in_range(
+    table: PriceTable, start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if start is not None:
-        conditions.append(energy_prices.c.ts >= start)
+        conditions.append(table.ts >= start)
     if end is not None:
-        conditions.append(energy_prices.c.ts < end)
+        conditions.append(table.ts < end)
     return conditions
 
 
 async def read_prices(
     session: AsyncSession,
     org_id: uuid.UUID,
-    contract_id: uuid.UUID,
+    owner_id: uuid.UUID,
     *,
     start: datetime | None = None,
     end: datetime | None = None,
     after: datetime | None = None,
     limit: int | None = None,
+    table: PriceTable = CONTRACT_PRICES,
 ) -> list[PriceRow]:
     """Prices in ``[start, end)`` strictly after ``after``, ascending: one index range scan."""
-    conditions = price_scope(org_id, contract_id) + _in_range(start, end)
+    conditions = table.scope(org_id, owner_id) + _in_range(table, start, end)
     if after is not None:
-        conditions.append(energy_prices.c.ts > after)
-    statement = (
-        select(energy_prices.c.ts, energy_prices.c.price)
-        .where(*conditions)
-        .order_by(energy_prices.c.ts)
-    )
+        conditions.append(table.ts > after)
+    statement = select(table.ts, table.price).where(*conditions).order_by(table.ts)
     if limit is not None:
         statement = statement.limit(limit)
     result = await session.execute(statement)
@@ -132,90 +170,129 @@ async def read_prices(
 
 
 async def prices_of_contracts(
-    session: AsyncSession, org_id: uuid.UUID, contract_ids: list[uuid.UUID]
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    owner_ids: list[uuid.UUID],
+    *,
+    table: PriceTable = CONTRACT_PRICES,
 ) -> dict[uuid.UUID, list[PriceRow]]:
-    """Every price of several contracts in one query, ascending per contract."""
-    grouped: dict[uuid.UUID, list[PriceRow]] = {contract_id: [] for contract_id in contract_ids}
-    if not contract_ids:
+    """Every price of several owners in one query, ascending per owner."""
+    grouped: dict[uuid.UUID, list[PriceRow]] = {owner_id: [] for owner_id in owner_ids}
+    if not owner_ids:
         return grouped
     result = await session.execute(
-        select(energy_prices.c.contract_id, energy_prices.c.ts, energy_prices.c.price)
-        .where(*price_scope(org_id, *contract_ids))
-        .order_by(energy_prices.c.contract_id, energy_prices.c.ts)
+        select(table.owner, table.ts, table.price)
+        .where(*table.scope(org_id, *owner_ids))
+        .order_by(table.owner, table.ts)
     )
-    for contract_id, ts, price in result:
-        grouped[contract_id].append((ts, price))
+    for owner_id, ts, price in result:
+        grouped[owner_id].append((ts, price))
     return grouped
 
 
 async def last_price_instant(
-    session: AsyncSession, org_id: uuid.UUID, contract_id: uuid.UUID
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    *,
+    table: PriceTable = CONTRACT_PRICES,
 ) -> datetime | None:
     """The newest stored instant (a backward step on the primary key), or None."""
     latest: datetime | None = await session.scalar(
-        select(func.max(energy_prices.c.ts)).where(*price_scope(org_id, contract_id))
+        select(func.max(table.ts)).where(*table.scope(org_id, owner_id))
     )
     return latest
 
 
-async def has_prices(session: AsyncSession, org_id: uuid.UUID, contract_id: uuid.UUID) -> bool:
-    found = await session.scalar(
-        select(energy_prices.c.ts).where(*price_scope(org_id, contract_id)).limit(1)
+async def last_price_instants(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    owner_ids: list[uuid.UUID],
+    *,
+    table: PriceTable = CONTRACT_PRICES,
+) -> dict[uuid.UUID, datetime]:
+    """``last_price_instant`` of several owners in one query; owners without prices left out."""
+    if not owner_ids:
+        return {}
+    result = await session.execute(
+        select(table.owner, func.max(table.ts))
+        .where(table.table.c.org_id == org_id, table.owner.in_(owner_ids))
+        .group_by(table.owner)
     )
+    return {owner_id: latest for owner_id, latest in result}
+
+
+async def has_prices(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    *,
+    table: PriceTable = CONTRACT_PRICES,
+) -> bool:
+    found = await session.scalar(select(table.ts).where(*table.scope(org_id, owner_id)).limit(1))
     return found is not None
 
 
 async def delete_prices(
     session: AsyncSession,
     org_id: uuid.UUID,
-    contract_id: uuid.UUID,
+    owner_id: uuid.UUID,
     *,
     start: datetime | None,
     end: datetime | None,
+    table: PriceTable = CONTRACT_PRICES,
 ) -> int:
     result = await session.execute(
-        delete(energy_prices).where(*price_scope(org_id, contract_id), *_in_range(start, end))
+        delete(table.table).where(*table.scope(org_id, owner_id), *_in_range(table, start, end))
     )
     deleted: int = result.rowcount  # type: ignore[attr-defined]
     return deleted
 
 
 async def upsert_prices(
-    session: AsyncSession, org_id: uuid.UUID, contract_id: uuid.UUID, series: PriceSeries
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    series: PriceSeries,
+    *,
+    table: PriceTable = CONTRACT_PRICES,
 ) -> WriteCounts:
     """Store ``series`` by timestamp; exact counts."""
     if not series:
         return WriteCounts(0, 0, 0)
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        return await _upsert_postgresql(session, connection, org_id, contract_id, series)
-    return await _upsert_sqlite(connection, org_id, contract_id, series)
+        return await _upsert_postgresql(session, connection, table, org_id, owner_id, series)
+    return await _upsert_sqlite(connection, table, org_id, owner_id, series)
 
 
-_MERGE_POSTGRESQL = """
+@cache
+def _merge_postgresql(table: PriceTable) -> str:
+    return f"""
 WITH written AS (
-    INSERT INTO energy_prices AS stored (org_id, contract_id, ts, price)
+    INSERT INTO {table.name} AS stored (org_id, {table.owner_column}, ts, price)
     SELECT $1::uuid, $2::uuid, incoming.ts, incoming.price
     FROM unnest($3::timestamptz[], string_to_array($4::text, E'\\n')::numeric[])
         AS incoming (ts, price)
-    ON CONFLICT (org_id, contract_id, ts) DO UPDATE SET price = EXCLUDED.price
+    ON CONFLICT (org_id, {table.owner_column}, ts) DO UPDATE SET price = EXCLUDED.price
     WHERE stored.price IS DISTINCT FROM EXCLUDED.price
     RETURNING (stored.xmax = 0) AS inserted
 )
 SELECT count(*) FILTER (WHERE inserted) AS inserted,
        count(*) FILTER (WHERE NOT inserted) AS updated
 FROM written
-"""
+"""  # noqa: S608 - table and column names are constants of the schema, no input
 
 
 async def _upsert_postgresql(
     session: AsyncSession,
     connection: AsyncConnection,
+    table: PriceTable,
     org_id: uuid.UUID,
-    contract_id: uuid.UUID,
+    owner_id: uuid.UUID,
     series: PriceSeries,
 ) -> WriteCounts:
-    latest = await last_price_instant(session, org_id, contract_id)
+    latest = await last_price_instant(session, org_id, owner_id, table=table)
     driver = await _driver(connection)
     # The statement above began the transaction on this connection; COPY must join it.
     if not driver.is_in_transaction():
@@ -223,16 +300,16 @@ async def _upsert_postgresql(
     try:
         if latest is None or latest < series.instants[0]:
             await driver.copy_records_to_table(
-                energy_prices.name,
+                table.name,
                 # An iterator: each record lives only until asyncpg has encoded it, so
                 # 35,000 of them never pile up for the garbage collector (which would
                 # then walk the whole heap: ~100 ms).
-                records=zip(repeat(org_id), repeat(contract_id), series.instants, series.prices()),
-                columns=["org_id", "contract_id", "ts", "price"],
+                records=zip(repeat(org_id), repeat(owner_id), series.instants, series.prices()),
+                columns=["org_id", table.owner_column, "ts", "price"],
             )
             return WriteCounts(len(series), len(series), 0)
         counts = await driver.fetchrow(
-            _MERGE_POSTGRESQL, org_id, contract_id, series.instants, series.price_lines
+            _merge_postgresql(table), org_id, owner_id, series.instants, series.price_lines
         )
     except Exception as error:
         await _raise_if_disconnected(connection, error)
@@ -240,41 +317,51 @@ async def _upsert_postgresql(
     return WriteCounts(len(series), int(counts["inserted"]), int(counts["updated"]))
 
 
-_STORED_AT_INSTANTS_SQLITE = (
-    "SELECT ts, price FROM energy_prices "
-    "WHERE org_id = ? AND contract_id = ? AND ts IN (SELECT value FROM json_each(?))"
-)
-_UPSERT_SQLITE = (
-    "INSERT INTO energy_prices (org_id, contract_id, ts, price) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (org_id, contract_id, ts) DO UPDATE SET price = excluded.price "
-    "WHERE energy_prices.price IS NOT excluded.price"
-)
+@cache
+def _sqlite_statements(table: PriceTable) -> tuple[str, str]:
+    """The pre-read of stored values at the batch's instants, and the upsert."""
+    # Table and column names are constants of the schema, no input.
+    name, owner = table.name, table.owner_column
+    stored_at_instants = (
+        f"SELECT ts, price FROM {name} "  # noqa: S608
+        f"WHERE org_id = ? AND {owner} = ? AND ts IN (SELECT value FROM json_each(?))"
+    )
+    upsert = (
+        f"INSERT INTO {name} (org_id, {owner}, ts, price) VALUES (?, ?, ?, ?) "  # noqa: S608
+        f"ON CONFLICT (org_id, {owner}, ts) DO UPDATE SET price = excluded.price "
+        f"WHERE {name}.price IS NOT excluded.price"
+    )
+    return stored_at_instants, upsert
 
 
 async def _upsert_sqlite(
-    connection: AsyncConnection, org_id: uuid.UUID, contract_id: uuid.UUID, series: PriceSeries
+    connection: AsyncConnection,
+    table: PriceTable,
+    org_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    series: PriceSeries,
 ) -> WriteCounts:
     # The columns' own bind processors make exactly the text the ORM stores and compares;
     # the series' prices already are the canonical text ``ExactDecimal`` binds.
-    org = _bind(connection, "org_id")(org_id)
-    contract = _bind(connection, "contract_id")(contract_id)
+    org = _bind(connection, table, "org_id")(org_id)
+    owner = _bind(connection, table, table.owner_column)(owner_id)
     incoming = list(
-        zip(map(_bind(connection, "ts"), series.instants), series.prices(), strict=True)
+        zip(map(_bind(connection, table, "ts"), series.instants), series.prices(), strict=True)
     )
+    stored_at_instants, upsert = _sqlite_statements(table)
     stored_rows = await connection.exec_driver_sql(
-        _STORED_AT_INSTANTS_SQLITE,
-        (org, contract, json.dumps([ts for ts, _ in incoming])),
+        stored_at_instants, (org, owner, json.dumps([ts for ts, _ in incoming]))
     )
     found: list[Any] = list(stored_rows)
     stored: dict[str, str] = {ts: price for ts, price in found}
-    to_write = [(org, contract, ts, price) for ts, price in incoming if stored.get(ts) != price]
+    to_write = [(org, owner, ts, price) for ts, price in incoming if stored.get(ts) != price]
     if to_write:
-        await connection.exec_driver_sql(_UPSERT_SQLITE, to_write)
+        await connection.exec_driver_sql(upsert, to_write)
     inserted = sum(1 for ts, _ in incoming if ts not in stored)
     return WriteCounts(len(series), inserted, len(to_write) - inserted)
 
 
-def _bind(connection: AsyncConnection, column: str) -> Callable[[Any], Any]:
+def _bind(connection: AsyncConnection, table: PriceTable, column: str) -> Callable[[Any], Any]:
     dialect = connection.dialect
-    processor = energy_prices.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    processor = table.table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
     return processor if processor is not None else (lambda value: value)

@@ -23,6 +23,18 @@ MAX_PRICES_PER_REQUEST = 100_000
 
 CONTRACT_TYPES = ("spot_hourly", "monthly", "yearly")
 
+# SPEC §5, "meaning of an entry": said wherever prices are documented.
+ENTRY_VALIDITY = (
+    "An entry holds from its timestamp until the next entry's timestamp, but never longer "
+    "than one period of the contract's type; beyond that the price is unknown (a gap: never "
+    "zero, never the last price carried forward). spot_hourly: one interval of "
+    "`price_interval_minutes` (on a 15-minute contract, 0.15 at 2025-10-01T00:00:00+02:00 "
+    "holds until 00:15 local time). monthly: one calendar month in the contract's time zone "
+    "(0.19 at 2024-02-01T00:00:00+01:00 holds until 2024-03-01T00:00:00+01:00, then the price "
+    "is unknown). yearly: one calendar year (0.25 at 2024-01-01T00:00:00+01:00 holds until "
+    "2025-01-01T00:00:00+01:00)."
+)
+
 # The exact digits of a JSON number: decoded as raw text and turned into a Decimal by the
 # service, so that 0.1234567890123456789 is never rounded through a binary float.
 PriceNumber = Annotated[
@@ -60,7 +72,19 @@ PriceList = Annotated[
     list[PriceIn],
     Meta(
         max_length=MAX_PRICES_PER_REQUEST,
-        description="Prices to upsert by timestamp (at most 100,000 per request).",
+        description="Prices to upsert by timestamp (at most 100,000 per request). "
+        + ENTRY_VALIDITY,
+    ),
+]
+# A factor or markup of an index (SPEC §4a): exact, like a price.
+IndexNumber = Annotated[
+    Raw,
+    Meta(
+        extra_json_schema={
+            "type": "number",
+            "description": "A finite JSON number, kept as the exact decimal sent; |x| < 1e9, "
+            "at most 19 decimal places.",
+        }
     ),
 ]
 ContractTypeText = Annotated[
@@ -92,6 +116,19 @@ IntervalMinutes = Annotated[
 ]
 
 
+class PriceIndexIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Link to a price series (SPEC §4a): the energy price at t is `series(t) × factor +
+    markup`, exact, and unknown wherever the series is unknown."""
+
+    series_id: Annotated[
+        uuid.UUID, Meta(description="A price series of this organisation, in its currency.")
+    ]
+    factor: Annotated[IndexNumber | UnsetType, Meta(description="Default 1.")] = UNSET
+    markup: Annotated[
+        IndexNumber | UnsetType, Meta(description="Per kWh, in the currency; default 0.")
+    ] = UNSET
+
+
 class _ContractFields(RequestBody, kw_only=True):
     """The fields a create and an update share; absent ones stay ``UNSET``."""
 
@@ -114,6 +151,24 @@ class _ContractFields(RequestBody, kw_only=True):
     owner: Annotated[
         uuid.UUID | UnsetType,
         Meta(description="Optional; must equal the user id of the path (never changes)."),
+    ] = UNSET
+    energy_price_index: Annotated[
+        PriceIndexIn | UnsetType | None,
+        Meta(
+            description="spot_hourly only: take the energy price from a price series "
+            "(`series × factor + markup`) instead of holding prices; null unlinks (the "
+            "contract then has no prices). A linked contract stores no prices: sending "
+            "`energy_prices` with it is a 422, linking a contract that has prices a 409. "
+            "`price_interval_minutes` becomes the series' interval."
+        ),
+    ] = UNSET
+    tariff_id: Annotated[
+        uuid.UUID | UnsetType | None,
+        Meta(
+            description="A tariff of this organisation (grid fees, levies, VAT, standing "
+            "charge) added to this contract's energy-only prices, or null. Only where "
+            "`energy_price_includes_external_components` is not true, in the same currency."
+        ),
     ] = UNSET
 
 
@@ -143,7 +198,15 @@ class PricesIn(RequestBody, kw_only=True):
 
 class PriceOut(Struct):
     price: Annotated[Decimal, Meta(extra_json_schema={"type": "number", "format": "decimal"})]
-    timestamp: Annotated[datetime, Meta(description="UTC.")]
+    timestamp: Annotated[datetime, Meta(description="UTC. " + ENTRY_VALIDITY)]
+
+
+class PriceIndexOut(Struct):
+    """The contract's link to a price series: its energy price is `series × factor + markup`."""
+
+    series_id: uuid.UUID
+    factor: Annotated[Decimal, Meta(extra_json_schema={"type": "number", "format": "decimal"})]
+    markup: Annotated[Decimal, Meta(extra_json_schema={"type": "number", "format": "decimal"})]
 
 
 class ContractOut(Struct):
@@ -153,7 +216,10 @@ class ContractOut(Struct):
     energy_contract_type: Annotated[str, Meta(extra_json_schema={"enum": list(CONTRACT_TYPES)})]
     energy_prices: Annotated[
         list[PriceOut],
-        Meta(description="Every stored price, ascending; empty with `include_prices=false`."),
+        Meta(
+            description="Every stored price, ascending; empty with `include_prices=false`. "
+            "An index-linked contract shows the prices derived from its series. " + ENTRY_VALIDITY
+        ),
     ]
     meter_id: str | None
     supplier: str | None
@@ -161,6 +227,19 @@ class ContractOut(Struct):
     energy_price_includes_external_components: bool | None
     price_interval_minutes: Annotated[
         int | None, Meta(description="15, 30 or 60 for spot_hourly; null otherwise.")
+    ]
+    energy_price_index: Annotated[
+        PriceIndexOut | None, Meta(description="The price series it is linked to, or null.")
+    ]
+    tariff_id: Annotated[
+        uuid.UUID | None, Meta(description="The tariff added to its prices, or null.")
+    ]
+    prices_known_until: Annotated[
+        datetime | None,
+        Meta(
+            description="UTC instant at which its last known price stops holding; null "
+            "without prices. An index-linked contract's is its series'. " + ENTRY_VALIDITY
+        ),
     ]
     created_at: datetime
     updated_at: datetime
@@ -211,11 +290,23 @@ CONTRACT_EXAMPLES: dict[str, Any] = {
     },
 }
 
+CONTRACT_EXAMPLES["index_linked_spot"] = {
+    "energy_contract_type": "spot_hourly",
+    "currency_energy_price": "EUR",
+    "energy_price_includes_external_components": False,
+    "energy_price_index": {
+        "series_id": "7f0c2a4e-5d1b-4c8e-9a3f-2b6d8e1f4a90",
+        "factor": 1.05,
+        "markup": 0.012,
+    },
+}
+
 CONTRACT_UPDATE_EXAMPLES: dict[str, Any] = {
     "update_energy_prices": {
         "energy_price": [example_price(0.19, "2024-02-01T00:00:00+00:00")],
     },
     "change_supplier": {"supplier": "Good Energy Company", "meter_id": None},
+    "unlink_from_series": {"energy_price_index": None},
 }
 
 PRICES_EXAMPLES: dict[str, Any] = {

@@ -20,10 +20,38 @@ Instant = Annotated[
 Number = Decimal
 
 
+PriceBasis = Annotated[
+    Literal["all_in", "energy_only", "mixed"] | None,
+    msgspec.Meta(
+        description="What the known prices of the answer are: `all_in` (grid fees, levies and "
+        "taxes included, by the contract or by its tariff), `energy_only` (they are not), "
+        "`mixed` (some are and some are not, or do not say: levels, windows and costs then "
+        "compare unlike prices), null when no known price says (or nothing is known)."
+    ),
+]
+
+
+class PriceBreakdown(msgspec.Struct):
+    """A total price per kWh in its parts, each per kWh (``energy + grid + levy + other +
+    vat``; resampled, each part's time-weighted mean). Parts with nothing added are 0."""
+
+    energy: Number
+    grid: Number
+    levy: Number
+    other: Number
+    vat: Number
+
+
 class EffectiveInterval(msgspec.Struct):
     start: Instant
     end: Instant
-    price: Number | None
+    price: Annotated[
+        Number | None, msgspec.Meta(description="Per kWh: the total where a tariff applies.")
+    ]
+    breakdown: Annotated[
+        PriceBreakdown | None,
+        msgspec.Meta(description="The parts of `price` where a tariff applies; else null."),
+    ]
     contract_id: uuid.UUID | None
     source: Literal["building", "user"] | None
     includes_external_components: bool | None
@@ -35,6 +63,21 @@ class EffectivePrices(msgspec.Struct):
     from_: Instant = msgspec.field(name="from")
     to: Instant
     timezone: str
+    price_basis: PriceBasis
+    intervals: list[EffectiveInterval]
+
+
+class BuildingEffectivePrices(msgspec.Struct):
+    """One line of the organisation-wide answer: the building, then exactly the members of
+    its ``effective-prices?day=`` answer."""
+
+    user_id: uuid.UUID
+    building_id: uuid.UUID
+    currency: str
+    from_: Instant = msgspec.field(name="from")
+    to: Instant
+    timezone: str
+    price_basis: PriceBasis
     intervals: list[EffectiveInterval]
 
 
@@ -49,6 +92,9 @@ class CheapestWindow(msgspec.Struct):
     end: Instant
     average_price: Number
     currency: str
+    price_basis: Annotated[
+        PriceBasis, msgspec.Meta(description="Over the known prices of the range searched.")
+    ]
     slots: list[PricedSlot]
 
 
@@ -90,11 +136,36 @@ class CostPieceOut(msgspec.Struct):
     kwh: Number
     price: Number | None
     cost: Number | None
+    contract_id: uuid.UUID | None
+    source: Literal["building", "user"] | None
+    includes_external_components: bool | None
+
+
+class StandingChargeOut(msgspec.Struct):
+    """The tariff's standing charge over the consumption's span: each local day of the
+    tariff's clock it touches counts with the covered share of its real length (a whole
+    23-hour day is one day); ``net = per_day × days``, VAT on it, ``total = net + vat``."""
+
+    per_day: Number
+    days: Number
+    net: Number
+    vat: Number
+    total: Number
 
 
 class CostAnswer(msgspec.Struct):
     currency: str
-    total_cost: Number
+    total_cost: Annotated[
+        Number, msgspec.Meta(description="The energy's cost plus the standing charge's total.")
+    ]
     covered_kwh: Number
     uncovered_kwh: Number
+    price_basis: PriceBasis
+    standing_charge: Annotated[
+        StandingChargeOut | None,
+        msgspec.Meta(
+            description="Of the building contract's tariff, else the user-level contract's; "
+            "null without a tariff."
+        ),
+    ]
     breakdown: list[CostPieceOut]

@@ -1,16 +1,27 @@
 """Answers to SPEC §6, from the contracts that apply to a building (or a user).
 
 Which contract a price comes from is carried through the pure pricing functions as an
-``Origin``; the building's contract overrides the user-level one instant by instant.
+``Origin``; the building's contract overrides the user-level one instant by instant. A
+contract that names a tariff (SPEC §11) contributes totals: its energy curve with the
+tariff's curve added (``pricing.with_tariff``), each stretch's origin ``Itemised`` with its
+breakdown; a contract without one contributes its prices as they are (no breakdown). Levels,
+windows and costs work on those prices, which are the totals where a tariff applies.
+
+``price_basis`` is read off the known stretches an answer compares: ``all_in`` when every
+one includes external components, ``energy_only`` when none does, ``mixed`` when they differ
+(a contract that does not say counts as its own kind), null when nothing is known or none
+says. The standing charge of a cost is the building contract's tariff's, else the
+user-level contract's (one building pays one).
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -31,15 +42,27 @@ from energy_contracts.effective.schemas import (
     CostPieceOut,
     EffectiveInterval,
     EffectivePrices,
+    PriceBreakdown,
     PricedSlot,
+    StandingChargeOut,
 )
-from energy_contracts.errors import NotFound, Unprocessable
-from energy_contracts.pricing import ContractType, PricingInputError, Segment, Window
+from energy_contracts.errors import FieldError, NotFound, Unprocessable
+from energy_contracts.pricing import ContractType, Itemised, PricingInputError, Segment, Window
 
 MAX_RANGE = timedelta(days=366)
 T = TypeVar("T")
 DEFAULT_SLOT_MINUTES = 60
 Source = Literal["building", "user"]
+PriceBasis = Literal["all_in", "energy_only", "mixed"]
+
+
+class NoCurrentPrice(NotFound):
+    """``/current`` when no price is known now: a 404, not an invented interval."""
+
+    slug = "no-current-price"
+
+    def __init__(self) -> None:
+        super().__init__("No price is known now.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +91,34 @@ class ApplicableContract:
         return DEFAULT_SLOT_MINUTES
 
 
+Priced = Itemised[Origin]
+"""A price's origin and, where a tariff applies, its breakdown."""
+# What a tariff adds over a range is the same for every building that names it on that day,
+# and a day is asked for again and again: each is made once per process (a few stretches).
+TARIFF_CURVES = 4096
+_tariff_curves: LRUCache[
+    tuple[pricing.Tariff, datetime, datetime], list[Segment[pricing.Surcharge]]
+] = LRUCache(maxsize=TARIFF_CURVES)
+# Answers are computed on the event loop and on the worker thread (``computed``), and an
+# LRUCache reorders itself on every read: one lock keeps it whole.
+_tariff_curves_lock = threading.Lock()
+
+
+def tariff_curve(
+    tariff: pricing.Tariff, start: datetime, end: datetime
+) -> list[Segment[pricing.Surcharge]]:
+    """``pricing.tariff_curve``, kept per (tariff, range); a changed tariff is another key
+    (its parsed form is per version, ``tariffs.terms``)."""
+    key = (tariff, start, end)
+    with _tariff_curves_lock:
+        curve = _tariff_curves.get(key)
+    if curve is None:
+        curve = pricing.tariff_curve(tariff, start, end)
+        with _tariff_curves_lock:
+            _tariff_curves[key] = curve
+    return curve
+
+
 @dataclass(frozen=True, slots=True)
 class Pricing:
     """The contracts that price one building (building first), its clock and currency."""
@@ -82,9 +133,9 @@ class Pricing:
 
     async def curve(
         self, connection: AsyncConnection, start: datetime, end: datetime
-    ) -> list[Segment[Origin]]:
+    ) -> list[Segment[Priced]]:
         """The effective curve over ``[start, end)`` (see ``prices`` and ``curve_of``)."""
-        return self.curve_of(await self.prices(connection, start, end))
+        return self.curve_of(await self.prices(connection, start, end), start, end)
 
     async def prices(
         self, connection: AsyncConnection, start: datetime, end: datetime
@@ -94,25 +145,39 @@ class Pricing:
         with the contracts)."""
         if self.prefetched is not None and self.prefetched_span == (start, end):
             return self.prefetched
-        ids = [applicable.contract.id for applicable in self.contracts]
-        return await repository.prices_of(connection, self.org_id, ids, start, end)
+        contracts = [applicable.contract for applicable in self.contracts]
+        return await repository.prices_of(connection, self.org_id, contracts, start, end)
 
-    def curve_of(self, rows: dict[uuid.UUID, list[PriceRow]]) -> list[Segment[Origin]]:
-        """Each contract's curve of ``rows``, overridden in order (building over user)."""
-        effective: list[Segment[Origin]] = []
+    def curve_of(
+        self, rows: dict[uuid.UUID, list[PriceRow]], start: datetime, end: datetime
+    ) -> list[Segment[Priced]]:
+        """Each contract's curve of ``rows`` over ``[start, end)``, with its tariff added if it
+        names one, overridden in order (building over user)."""
+        effective: list[Segment[Priced]] = []
         for applicable in reversed(self.contracts):  # user-level first, building on top
             contract = applicable.contract
-            curve = pricing.build_curve_from_pairs(
-                rows[contract.id],
+            index = contract.index
+            energy = pricing.build_curve_from_pairs(
+                rows[contract.id] if index is None else index.apply(rows[contract.id]),
                 ContractType(contract.contract_type),
                 interval_minutes=contract.price_interval_minutes or DEFAULT_SLOT_MINUTES,
                 tz=applicable.timezone,
-                origin=Origin(
-                    contract.id, applicable.source, contract.includes_external_components
-                ),
+                origin=Origin(contract.id, applicable.source, contract.includes_external),
+            )
+            tariff = contract.tariff
+            curve = (
+                pricing.without_tariff(energy)
+                if tariff is None
+                else pricing.with_tariff(energy, tariff_curve(tariff, start, end), tariff)
             )
             effective = pricing.override(curve, effective) if effective else curve
         return effective
+
+    @property
+    def tariff(self) -> pricing.Tariff | None:
+        """Whose standing charge the building pays: its own contract's tariff, else the
+        user-level contract's."""
+        return next((a.contract.tariff for a in self.contracts if a.contract.tariff), None)
 
     @property
     def slot_minutes(self) -> int:
@@ -139,7 +204,7 @@ async def building_pricing(
             raise NotFound("No such user.")
         raise NotFound("No such building.")
     _remember_zone(org_id, building_id, place.timezone)
-    return _pricing(org_id, place)
+    return pricing_of_place(org_id, place)
 
 
 # building -> its time zone as last read by this process: lets ``likely_range`` tell the
@@ -183,10 +248,10 @@ async def user_pricing(
     place = await repository.user_place(connection, org_id, user_id)
     if place is None:
         raise NotFound("No such user.")
-    return _pricing(org_id, place)
+    return pricing_of_place(org_id, place)
 
 
-def _pricing(org_id: uuid.UUID, place: Place) -> Pricing:
+def pricing_of_place(org_id: uuid.UUID, place: Place) -> Pricing:
     building_zone = zone(place.timezone)
     organisation_zone = zone(place.organisation_timezone)
     contracts = [
@@ -234,19 +299,63 @@ def pricing_errors_as_422() -> Iterator[None]:
         ) from None
 
 
-def intervals(segments: Sequence[Segment[Origin]]) -> list[EffectiveInterval]:
+def intervals(segments: Sequence[Segment[Priced]]) -> list[EffectiveInterval]:
     levels = pricing.levels([segment.price for segment in segments])
     answer: list[EffectiveInterval] = []
+    append = answer.append  # a year at 15 minutes is 35,136 of these
     for segment, level in zip(segments, levels, strict=True):
-        contract_id, source, includes = (
-            _NO_ORIGIN if segment.origin is None else segment.origin.fields()
-        )
-        answer.append(
+        priced = segment.origin
+        origin = None if priced is None else priced.origin
+        if priced is None or origin is None:
+            append(
+                EffectiveInterval(
+                    segment.start, segment.end, segment.price, None, None, None, None, level
+                )
+            )
+            continue
+        breakdown = priced.breakdown
+        append(
             EffectiveInterval(
-                segment.start, segment.end, segment.price, contract_id, source, includes, level
+                segment.start,
+                segment.end,
+                segment.price,
+                None if breakdown is None else PriceBreakdown(*breakdown),
+                origin.contract_id,
+                origin.source,
+                origin.includes_external_components,
+                level,
             )
         )
     return answer
+
+
+def origin_fields(priced: Priced | None) -> tuple[uuid.UUID | None, Source | None, bool | None]:
+    """``contract_id``, ``source``, ``includes_external_components`` of a stretch."""
+    if priced is None or priced.origin is None:
+        return _NO_ORIGIN
+    return priced.origin.fields()
+
+
+def price_basis(origins: Iterable[Priced | None]) -> PriceBasis | None:
+    """What the known stretches with these origins compare (see the module docstring)."""
+    return basis_of(
+        {
+            priced.origin.includes_external_components
+            for priced in origins
+            if priced is not None and priced.origin is not None
+        }
+    )
+
+
+def basis_of(kinds: set[bool | None]) -> PriceBasis | None:
+    """The basis of known stretches that say these of their external components."""
+    if len(kinds) > 1:
+        return "mixed"
+    if kinds == {True}:
+        return "all_in"
+    if kinds == {False}:
+        return "energy_only"
+    return None
 
 
 _NO_ORIGIN: tuple[None, None, None] = (None, None, None)
@@ -306,20 +415,28 @@ def effective_answer(
 ) -> EffectivePrices:
     """The answer from ``rows`` as ``Pricing.prices`` read them: no I/O, so that the
     connection can go back to the pool before this work."""
-    curve = subject.curve_of(rows)
+    curve = subject.curve_of(rows, start, end)
     with pricing_errors_as_422():
-        segments = (
-            pricing.resample(curve, start, end, interval, subject.timezone)
-            if interval
-            else pricing.tile(curve, start, end)
-        )
+        segments = _tiled(curve, start, end, interval, subject.timezone)
+    items = intervals(segments)
+    kinds = {item.includes_external_components for item in items if item.price is not None}
     return EffectivePrices(
         currency=subject.currency,
         from_=start,
         to=end,
         timezone=subject.timezone.key,
-        intervals=intervals(segments),
+        price_basis=basis_of(kinds),
+        intervals=items,
     )
+
+
+def _tiled(
+    curve: list[Segment[Priced]], start: datetime, end: datetime, interval: int | None, tz: ZoneInfo
+) -> list[Segment[Priced]]:
+    """``[start, end)`` in maximal stretches, or in slots of ``interval`` minutes."""
+    if interval:
+        return pricing.resample_itemised(curve, start, end, interval, tz)
+    return pricing.tile(curve, start, end)
 
 
 async def current_interval(
@@ -331,12 +448,11 @@ async def current_interval(
     start, _ = pricing.local_day_bounds(today, subject.timezone)
     _, end = pricing.local_day_bounds(today + timedelta(days=1), subject.timezone)
     curve = await subject.curve(connection, start, end)
-    segments = (
-        pricing.resample(curve, start, end, interval, subject.timezone)
-        if interval
-        else pricing.tile(curve, start, end)
-    )
-    return next(item for item in intervals(segments) if item.start <= now < item.end)
+    segments = _tiled(curve, start, end, interval, subject.timezone)
+    current = next(item for item in intervals(segments) if item.start <= now < item.end)
+    if current.price is None:
+        raise NoCurrentPrice()
+    return current
 
 
 async def cheapest_window(
@@ -347,37 +463,58 @@ async def cheapest_window(
     end: datetime,
     minutes: int,
     contiguous: bool,
+    range_fields: tuple[str, ...] = ("from", "to"),
 ) -> CheapestWindow:
+    """``range_fields``: the parameters that gave the range, named when no window is known."""
     if minutes <= 0:
         raise Unprocessable.field("minutes", "must be a positive number of minutes")
     if timedelta(minutes=minutes) > end - start:
         raise Unprocessable.field("minutes", "is longer than the range from `from` to `to`")
     rows = await subject.prices(connection, start, end)
 
-    def cheapest() -> Window[Origin] | None:
-        curve = subject.curve_of(rows)
+    def cheapest() -> tuple[Window[Priced] | None, PriceBasis | None]:
+        curve = subject.curve_of(rows, start, end)
         with pricing_errors_as_422():
             if contiguous:
-                return pricing.cheapest_window(curve, start, end, minutes)
-            return pricing.cheapest_slots(
-                curve, start, end, minutes, subject.slot_minutes, subject.timezone
-            )
+                window = pricing.cheapest_window(curve, start, end, minutes)
+            else:
+                window = pricing.cheapest_slots(
+                    curve, start, end, minutes, subject.slot_minutes, subject.timezone
+                )
+        return window, price_basis(segment.origin for segment in pricing.tile(curve, start, end))
 
-    window = await computed(cheapest, size=rows_in(rows))
+    window, basis = await computed(cheapest, size=rows_in(rows))
     if window is None:
-        raise Unprocessable.field(
-            "minutes", "is longer than any stretch of known prices in the range"
+        span = f"from {_utc_text(start)} to {_utc_text(end)}"
+        message = (
+            f"has no {minutes} minutes of known prices in a row {span}"
+            if contiguous
+            else f"has fewer than {minutes} minutes of known prices {span}"
         )
+        raise Unprocessable(errors=[FieldError(field, message) for field in range_fields])
     return CheapestWindow(
         start=window.start,
         end=window.end,
         average_price=window.average_price,
         currency=subject.currency,
+        price_basis=basis,
         slots=[_priced(slot) for slot in window.slots],
     )
 
 
-def _priced(slot: Segment[Origin]) -> PricedSlot:
+def _standing_out(standing: pricing.StandingCharge | None) -> StandingChargeOut | None:
+    if standing is None:
+        return None
+    return StandingChargeOut(
+        standing.per_day, standing.days, standing.net, standing.vat, standing.total
+    )
+
+
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _priced(slot: Segment[Priced]) -> PricedSlot:
     assert slot.price is not None, "a window's slots are wholly known"
     return PricedSlot(slot.start, slot.end, slot.price)
 
@@ -385,15 +522,19 @@ def _priced(slot: Segment[Origin]) -> PricedSlot:
 async def consumption_cost(
     connection: AsyncConnection, subject: Pricing, consumption: Sequence[pricing.Consumption]
 ) -> CostAnswer:
+    tariff = subject.tariff
+    standing = None if tariff is None else pricing.standing_charge(tariff, consumption)
     if not consumption:
-        return CostAnswer(subject.currency, Decimal(0), Decimal(0), Decimal(0), [])
+        zero = Decimal(0)
+        return CostAnswer(subject.currency, zero, zero, zero, None, _standing_out(standing), [])
     start = min(used.start for used in consumption)
     end = max(used.end for used in consumption)
     if end - start > MAX_RANGE:
         raise Unprocessable.field("consumption", "may span at most 366 days")
     rows = await subject.prices(connection, start, end)
     return await computed(
-        lambda: cost_answer(subject, rows, consumption), size=rows_in(rows) + len(consumption)
+        lambda: cost_answer(subject, rows, consumption, (start, end), standing),
+        size=rows_in(rows) + len(consumption),
     )
 
 
@@ -401,16 +542,35 @@ def cost_answer(
     subject: Pricing,
     rows: dict[uuid.UUID, list[PriceRow]],
     consumption: Sequence[pricing.Consumption],
+    span: tuple[datetime, datetime],
+    standing: pricing.StandingCharge | None,
 ) -> CostAnswer:
+    """The cost of ``consumption`` from ``rows`` as ``Pricing.prices`` read them over
+    ``span`` (its first start to its last end): no I/O."""
+    curve = subject.curve_of(rows, *span)
     with pricing_errors_as_422():
-        result = pricing.cost(subject.curve_of(rows), consumption)
+        result = pricing.cost(curve, consumption)
+    total = result.total_cost
+    if standing is not None:
+        total = pricing.canonical(pricing.EXACT.add(total, standing.total))
     return CostAnswer(
         currency=subject.currency,
-        total_cost=result.total_cost,
+        total_cost=total,
         covered_kwh=result.covered_kwh,
         uncovered_kwh=result.uncovered_kwh,
+        price_basis=price_basis(
+            piece.origin for piece in result.breakdown if piece.price is not None
+        ),
+        standing_charge=_standing_out(standing),
         breakdown=[
-            CostPieceOut(piece.start, piece.end, piece.kwh, piece.price, piece.cost)
+            CostPieceOut(
+                piece.start,
+                piece.end,
+                piece.kwh,
+                piece.price,
+                piece.cost,
+                *origin_fields(piece.origin),
+            )
             for piece in result.breakdown
         ],
     )

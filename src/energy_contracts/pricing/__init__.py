@@ -39,9 +39,17 @@ Returned Decimals that were rounded carry no trailing fractional zeros (``0.25``
 ``0.2500000000``). Bad arguments raise ``PricingInputError(parameter, message)``.
 """
 
+from energy_contracts.pricing._exact import EXACT, canonical
 from energy_contracts.pricing.cost import cost
-from energy_contracts.pricing.curve import build_curve, build_curve_from_pairs, override, tile
+from energy_contracts.pricing.curve import (
+    build_curve,
+    build_curve_from_pairs,
+    entry_end,
+    override,
+    tile,
+)
 from energy_contracts.pricing.errors import PricingInputError
+from energy_contracts.pricing.indexed import indexed_price
 from energy_contracts.pricing.levels import Level, levels
 from energy_contracts.pricing.local_time import add_calendar_months, local_day_bounds, local_grid
 from energy_contracts.pricing.model import (
@@ -77,6 +85,7 @@ from energy_contracts.pricing.totals import (
 from energy_contracts.pricing.windows import cheapest_slots, cheapest_window
 
 __all__ = [
+    "EXACT",
     "Breakdown",
     "ComponentKind",
     "Consumption",
@@ -97,10 +106,13 @@ __all__ = [
     "add_calendar_months",
     "build_curve",
     "build_curve_from_pairs",
+    "canonical",
     "cheapest_slots",
     "cheapest_window",
     "check_tariff",
     "cost",
+    "entry_end",
+    "indexed_price",
     "levels",
     "local_day_bounds",
     "local_grid",

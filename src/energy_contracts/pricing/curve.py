@@ -83,8 +83,7 @@ def build_curve_from_pairs(
         period = timedelta(minutes=interval_minutes)
         own_ends = list(map(operator.add, timestamps, repeat(period)))
     else:
-        months = 1 if contract_type is ContractType.MONTHLY else 12
-        own_ends = [add_calendar_months(timestamp, months, tz) for timestamp in timestamps]
+        own_ends = [entry_end(timestamp, contract_type, tz=tz) for timestamp in timestamps]
     # Each entry holds until its own end or the next entry, whichever comes first.
     if own_ends[:-1] == timestamps[1:]:
         ends = own_ends  # back to back, as a day-ahead series is
@@ -109,6 +108,19 @@ def _checked_columns(
         timestamps.append(timestamp)
         prices.append(price)
     return timestamps, prices
+
+
+def entry_end(
+    timestamp: datetime, contract_type: ContractType, *, interval_minutes: int = 60, tz: ZoneInfo
+) -> datetime:
+    """When an entry at ``timestamp`` (UTC) stops holding if no later entry comes sooner: one
+    period of its type after it (SPEC §5). A spot price covers ``interval_minutes`` of elapsed
+    time, also across a clock change; a monthly or yearly price one calendar month or year of
+    ``tz`` (``add_calendar_months``). The last entry's end is what a contract's
+    ``prices_known_until`` says."""
+    if contract_type is ContractType.SPOT_HOURLY:
+        return timestamp + timedelta(minutes=interval_minutes)
+    return add_calendar_months(timestamp, 1 if contract_type is ContractType.MONTHLY else 12, tz)
 
 
 def override(building: Sequence[Segment[T]], user: Sequence[Segment[T]]) -> list[Segment[T]]:

@@ -57,12 +57,15 @@ from energy_contracts_client.models import (
     EnergyContract,
     NewBuilding,
     NewContract,
+    NewPriceSeries,
     NewUser,
     Organisation,
     Page,
     Price,
     PriceBatch,
     PricesDeleted,
+    PriceSeries,
+    PriceSeriesChanges,
     PriceWriteSummary,
     User,
     UserChanges,
@@ -146,6 +149,15 @@ def _contract(response: httpx.Response) -> EnergyContract:
 
 
 _contract_decoder = msgspec.json.Decoder(EnergyContract)
+
+
+def _series(response: httpx.Response) -> PriceSeries:
+    series = _series_decoder.decode(response.content)
+    etag = response.headers.get("etag")
+    return msgspec.structs.replace(series, etag=etag) if etag else series
+
+
+_series_decoder = msgspec.json.Decoder(PriceSeries)
 
 
 def _params(**values: object) -> dict[str, str]:
@@ -416,14 +428,24 @@ class ApiMethods:
         retried batch is never applied twice; a batch the server refuses raises, and the
         batches before it stay stored. ``on_batch`` is called with each batch's summary.
         """
-        if not 1 <= batch_size <= MAX_BATCH_SIZE:
-            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
-        return self._put_prices(user_id, contract_id, prices, batch_size, on_batch)
+        return self._put_prices(
+            (*_contract_path(user_id, contract_id), "prices"), prices, batch_size, on_batch
+        )
 
     def _put_prices(
         self,
-        user_id: Id,
-        contract_id: Id,
+        path: tuple[str, ...],
+        prices: Iterable[Price],
+        batch_size: int,
+        on_batch: Callable[[PriceWriteSummary], None] | None,
+    ) -> Flow[PriceWriteSummary]:
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
+        return self._put_price_batches(path, prices, batch_size, on_batch)
+
+    def _put_price_batches(
+        self,
+        path: tuple[str, ...],
         prices: Iterable[Price],
         batch_size: int,
         on_batch: Callable[[PriceWriteSummary], None] | None,
@@ -434,7 +456,7 @@ class ApiMethods:
                 Call(
                     "PUT",
                     decode_as(PriceWriteSummary),
-                    path=(*_contract_path(user_id, contract_id), "prices"),
+                    path=path,
                     body=encode(PriceBatch(batch)),
                 )
             )
@@ -456,7 +478,7 @@ class ApiMethods:
     ) -> Flow[Page[Price]]:
         """One page of stored prices in ``[from_, to)``, ascending."""
         return self._core.exchange(
-            self._prices_page(user_id, contract_id, from_, to, limit, cursor)
+            _prices_page(_contract_path(user_id, contract_id), from_, to, limit, cursor)
         )
 
     @paged
@@ -470,23 +492,7 @@ class ApiMethods:
         page_size: int | None = None,
     ) -> Call[Page[Price]]:
         """Every stored price in ``[from_, to)``, ascending, page by page."""
-        return self._prices_page(user_id, contract_id, from_, to, page_size, None)
-
-    def _prices_page(
-        self,
-        user_id: Id,
-        contract_id: Id,
-        from_: datetime | None,
-        to: datetime | None,
-        limit: int | None,
-        cursor: str | None,
-    ) -> Call[Page[Price]]:
-        return Call(
-            "GET",
-            page_of(Price),
-            path=(*_contract_path(user_id, contract_id), "prices"),
-            params=_params(from_=from_, to=to, limit=limit, cursor=cursor),
-        )
+        return _prices_page(_contract_path(user_id, contract_id), from_, to, page_size, None)
 
     @operation
     def delete_prices(
@@ -498,15 +504,130 @@ class ApiMethods:
         to: datetime | None = None,
     ) -> Flow[int]:
         """Delete the stored prices in ``[from_, to)``; how many were deleted."""
+        return self._delete_prices(_contract_path(user_id, contract_id), from_, to)
+
+    def _delete_prices(
+        self, owner_path: tuple[str, ...], from_: datetime | None, to: datetime | None
+    ) -> Flow[int]:
         deleted = yield from self._core.exchange(
             Call(
                 "DELETE",
                 decode_as(PricesDeleted),
-                path=(*_contract_path(user_id, contract_id), "prices"),
+                path=(*owner_path, "prices"),
                 params=_params(from_=from_, to=to),
             )
         )
         return deleted.deleted
+
+    # -- price series --
+
+    @operation
+    def create_series(self, series: NewPriceSeries) -> Flow[PriceSeries]:
+        """Create a price series; a name already used is a ``ConflictError``."""
+        return self._core.exchange(
+            Call("POST", _series, path=("price-series",), body=encode(series))
+        )
+
+    @operation
+    def get_series(self, series_id: Id) -> Flow[PriceSeries]:
+        """The series; ``series.etag`` is its version, ``prices_known_until`` when its last
+        price stops holding."""
+        return self._core.exchange(Call("GET", _series, path=_series_path(series_id)))
+
+    @operation
+    def list_series(
+        self,
+        *,
+        prices_known_until_before: datetime | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Flow[Page[PriceSeries]]:
+        """One page of the organisation's series, optionally only those whose prices stop
+        holding before ``prices_known_until_before``."""
+        return self._core.exchange(self._series_page(prices_known_until_before, limit, cursor))
+
+    @paged
+    def iter_series(
+        self,
+        *,
+        prices_known_until_before: datetime | None = None,
+        page_size: int | None = None,
+    ) -> Call[Page[PriceSeries]]:
+        return self._series_page(prices_known_until_before, page_size, None)
+
+    def _series_page(
+        self, before: datetime | None, limit: int | None, cursor: str | None
+    ) -> Call[Page[PriceSeries]]:
+        return Call(
+            "GET",
+            page_of(PriceSeries),
+            path=("price-series",),
+            params=_params(prices_known_until_before=before, limit=limit, cursor=cursor),
+        )
+
+    @operation
+    def update_series(
+        self, series_id: Id, changes: PriceSeriesChanges, *, if_match: str | None = None
+    ) -> Flow[PriceSeries]:
+        return self._core.exchange(
+            Call(
+                "PUT",
+                _series,
+                path=_series_path(series_id),
+                body=encode(changes),
+                headers=_if_match(if_match),
+            )
+        )
+
+    @operation
+    def delete_series(self, series_id: Id, *, if_match: str | None = None) -> Flow[None]:
+        """Delete the series and its prices; a ``ConflictError`` (``contract_count``) while
+        contracts are linked to it."""
+        return self._core.exchange(
+            Call("DELETE", NO_CONTENT, path=_series_path(series_id), headers=_if_match(if_match))
+        )
+
+    @operation
+    def put_series_prices(
+        self,
+        series_id: Id,
+        prices: Iterable[Price],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        on_batch: Callable[[PriceWriteSummary], None] | None = None,
+    ) -> Flow[PriceWriteSummary]:
+        """Upsert a series' prices by timestamp, as ``put_prices`` does a contract's: one
+        request per batch, whatever the number of contracts linked to the series."""
+        return self._put_prices((*_series_path(series_id), "prices"), prices, batch_size, on_batch)
+
+    @operation
+    def list_series_prices(
+        self,
+        series_id: Id,
+        *,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Flow[Page[Price]]:
+        return self._core.exchange(_prices_page(_series_path(series_id), from_, to, limit, cursor))
+
+    @paged
+    def iter_series_prices(
+        self,
+        series_id: Id,
+        *,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        page_size: int | None = None,
+    ) -> Call[Page[Price]]:
+        return _prices_page(_series_path(series_id), from_, to, page_size, None)
+
+    @operation
+    def delete_series_prices(
+        self, series_id: Id, *, from_: datetime | None = None, to: datetime | None = None
+    ) -> Flow[int]:
+        return self._delete_prices(_series_path(series_id), from_, to)
 
     # -- effective prices, cheapest windows, cost --
 
@@ -584,6 +705,25 @@ class ApiMethods:
                 repeatable=True,
             )
         )
+
+
+def _prices_page(
+    owner_path: tuple[str, ...],
+    from_: datetime | None,
+    to: datetime | None,
+    limit: int | None,
+    cursor: str | None,
+) -> Call[Page[Price]]:
+    return Call(
+        "GET",
+        page_of(Price),
+        path=(*owner_path, "prices"),
+        params=_params(from_=from_, to=to, limit=limit, cursor=cursor),
+    )
+
+
+def _series_path(series_id: Id) -> tuple[str, ...]:
+    return ("price-series", str(series_id))
 
 
 def _building_path(user_id: Id, building_id: Id) -> tuple[str, ...]:

@@ -190,6 +190,15 @@ class BuildingChanges(msgspec.Struct, frozen=True, omit_defaults=True):
     timezone: str | UnsetType = UNSET
 
 
+class PriceIndex(msgspec.Struct, frozen=True):
+    """A contract's link to a price series: its energy price is ``series × factor + markup``,
+    exact (SPEC §4a). Sent as ``energy_price_index``; returned with the defaults filled in."""
+
+    series_id: uuid.UUID
+    factor: Decimal = Decimal(1)
+    markup: Decimal = Decimal(0)
+
+
 class EnergyContract(msgspec.Struct, frozen=True):
     """A contract as the API returns it.
 
@@ -208,6 +217,10 @@ class EnergyContract(msgspec.Struct, frozen=True):
     currency_energy_price: str | None = None
     energy_price_includes_external_components: bool | None = None
     price_interval_minutes: int | None = None
+    energy_price_index: PriceIndex | None = None
+    tariff_id: uuid.UUID | None = None
+    prices_known_until: AwareDatetime | None = None
+    """When its last known price stops holding (a linked contract: its series')."""
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     etag: str | None = None
@@ -227,6 +240,8 @@ class NewContract(msgspec.Struct, frozen=True, omit_defaults=True):
     currency_energy_price: str | UnsetType = UNSET
     energy_price_includes_external_components: bool | UnsetType | None = UNSET
     price_interval_minutes: Literal[15, 30, 60] | UnsetType = UNSET
+    energy_price_index: PriceIndex | UnsetType = UNSET
+    tariff_id: uuid.UUID | UnsetType = UNSET
 
 
 class ContractChanges(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -243,6 +258,51 @@ class ContractChanges(msgspec.Struct, frozen=True, omit_defaults=True):
     currency_energy_price: str | UnsetType = UNSET
     energy_price_includes_external_components: bool | UnsetType | None = UNSET
     price_interval_minutes: Literal[15, 30, 60] | UnsetType = UNSET
+    energy_price_index: PriceIndex | UnsetType | None = UNSET
+    """A ``PriceIndex`` links the contract to a series; ``None`` unlinks it."""
+    tariff_id: uuid.UUID | UnsetType | None = UNSET
+
+
+class PriceSeries(msgspec.Struct, frozen=True):
+    """A market price series that index-linked contracts follow (SPEC §10).
+
+    ``etag`` is not a body field: the client fills it from the ``ETag`` header.
+    """
+
+    id: uuid.UUID
+    name: str
+    currency: str
+    interval_minutes: int
+    timezone: str
+    description: str | None = None
+    area: str | None = None
+    prices_known_until: AwareDatetime | None = None
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    etag: str | None = None
+
+
+class NewPriceSeries(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Body of ``POST .../price-series``; currency and time zone default to the
+    organisation's."""
+
+    name: str
+    interval_minutes: Literal[15, 30, 60]
+    description: str | UnsetType = UNSET
+    currency: str | UnsetType = UNSET
+    timezone: str | UnsetType = UNSET
+    area: str | UnsetType = UNSET
+
+
+class PriceSeriesChanges(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Body of ``PUT .../price-series/{id}``: absent fields stay, ``None`` clears."""
+
+    name: str | UnsetType = UNSET
+    interval_minutes: Literal[15, 30, 60] | UnsetType = UNSET
+    description: str | UnsetType | None = UNSET
+    currency: str | UnsetType = UNSET
+    timezone: str | UnsetType = UNSET
+    area: str | UnsetType | None = UNSET
 
 
 class PriceBatch(msgspec.Struct, frozen=True):
@@ -251,12 +311,24 @@ class PriceBatch(msgspec.Struct, frozen=True):
     energy_prices: list[Price]
 
 
+class PriceBreakdown(msgspec.Struct, frozen=True):
+    """A total per kWh in its parts: ``energy + grid + levy + other + vat``."""
+
+    energy: Decimal
+    grid: Decimal
+    levy: Decimal
+    other: Decimal
+    vat: Decimal
+
+
 class EffectiveInterval(msgspec.Struct, frozen=True):
-    """A stretch of one price; ``price`` is None where no contract knows the price."""
+    """A stretch of one price; ``price`` is None where no contract knows the price. With a
+    tariff, ``price`` is the total and ``breakdown`` its parts."""
 
     start: AwareDatetime
     end: AwareDatetime
     price: Decimal | None
+    breakdown: PriceBreakdown | None = None
     contract_id: uuid.UUID | None = None
     source: PriceSource | None = None
     includes_external_components: bool | None = None
@@ -271,6 +343,8 @@ class EffectivePrices(msgspec.Struct, frozen=True):
     intervals: list[EffectiveInterval] = msgspec.field(default_factory=list)
     currency: str | None = None
     timezone: str | None = None
+    price_basis: str | None = None
+    """``all_in``, ``energy_only``, ``mixed`` or None (nothing known, or nothing says)."""
 
 
 class WindowSlot(msgspec.Struct, frozen=True):
@@ -301,6 +375,19 @@ class CostLine(msgspec.Struct, frozen=True):
     kwh: Decimal
     price: Decimal | None = None
     cost: Decimal | None = None
+    contract_id: uuid.UUID | None = None
+    source: PriceSource | None = None
+    includes_external_components: bool | None = None
+
+
+class StandingCharge(msgspec.Struct, frozen=True):
+    """A tariff's daily charge over a consumption's span: ``net = per_day × days``."""
+
+    per_day: Decimal
+    days: Decimal
+    net: Decimal
+    vat: Decimal
+    total: Decimal
 
 
 class Cost(msgspec.Struct, frozen=True):
@@ -308,6 +395,8 @@ class Cost(msgspec.Struct, frozen=True):
     covered_kwh: Decimal
     uncovered_kwh: Decimal
     currency: str | None = None
+    price_basis: str | None = None
+    standing_charge: StandingCharge | None = None
     breakdown: list[CostLine] = msgspec.field(default_factory=list)
 
 

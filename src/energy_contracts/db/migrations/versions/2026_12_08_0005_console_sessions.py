@@ -1,8 +1,8 @@
 """Console sessions: one row per signed-in browser (SPEC §13), keyed by the SHA-256 of the
 cookie's token, dropped with its OAuth client.
 
-Revision ID: 0005c
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-05
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from energy_contracts.db.base import UTCDateTime
 
-revision: str = "0005c"
-down_revision: str | None = "0002"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

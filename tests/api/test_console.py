@@ -475,6 +475,69 @@ async def test_the_overview_counts_and_lists_prices_running_out(
         assert f"<td>{known_until}</td>" in page.text
 
 
+async def test_the_overview_lists_price_series_running_out_or_without_prices(
+    console: Console, tenant: Tenant, make_tenant: TenantFactory
+) -> None:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+    async def series_with_hours(name: str, first: int, count: int) -> dict[str, Any]:
+        series = await make_series(tenant, name=name, interval_minutes=60, area="10YAT-APG")
+        hours = [
+            {"price": 0.1, "timestamp": (now + timedelta(hours=first + k)).isoformat()}
+            for k in range(count)
+        ]
+        if hours:
+            exact(
+                await tenant.put(
+                    f"price-series/{series['id']}/prices", json={"energy_prices": hours}
+                )
+            )
+        return series
+
+    soon = await series_with_hours("soon", 0, 10)  # known until now + 10 h
+    await series_with_hours("later", 0, 49)  # now + 49 h: not within 48
+    edge = await series_with_hours("edge", 0, 47)  # now + 47 h
+    past = await series_with_hours("past", -5, 2)  # ran out 3 hours ago
+    empty = await series_with_hours("empty", 0, 0)
+    other = await make_tenant()
+    await make_series(other, name="theirs")  # another organisation's, without prices
+
+    await console.sign_in(tenant)
+    page = await console.get("/console/")
+
+    assert page.status_code == 200
+    table = page.text[page.text.index('id="series-running-out"') :]
+    rows = re.findall(
+        r"<td>([a-z]+)</td>\s*<td>10YAT-APG</td>\s*<td>60 min</td>\s*"
+        r"<td><code>([0-9a-f-]{36})</code></td>\s*<td>([^<]*)</td>",
+        table,
+    )
+
+    def until(hours: int) -> str:
+        return (now + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
+
+    # Without prices first, then soonest first (what ran out is soonest of all).
+    assert rows == [
+        ("empty", empty["id"], "no prices"),
+        ("past", past["id"], f"{until(-3)} (ran out)"),
+        ("soon", soon["id"], until(10)),
+        ("edge", edge["id"], until(47)),
+    ]
+    assert "theirs" not in page.text
+    # The API's filter stays strict: without prices is not "before" anything.
+    before = (now + timedelta(hours=48)).isoformat().replace("+00:00", "Z")
+    api = exact(await tenant.get("price-series", params={"prices_known_until_before": before}))
+    assert sorted(series["name"] for series in api) == ["edge", "past", "soon"]
+
+
+async def test_the_overview_says_when_no_series_runs_out(console: Console, tenant: Tenant) -> None:
+    await console.sign_in(tenant)
+    page = await console.get("/console/")
+
+    assert 'id="series-running-out-none"' in page.text
+    assert 'id="series-running-out"' not in page.text
+
+
 async def test_the_user_page_shows_buildings_and_contracts(
     console: Console, tenant: Tenant
 ) -> None:

@@ -30,6 +30,7 @@ from energy_contracts.contracts import service as contracts
 from energy_contracts.effective import service as effective
 from energy_contracts.effective.schemas import CheapestWindow, EffectivePrices
 from energy_contracts.errors import Unprocessable
+from energy_contracts.series import service as series_service
 from energy_contracts.series.index import SERIES_INDEX
 from energy_contracts.users import service as users
 from energy_contracts.users.models import User
@@ -55,12 +56,27 @@ class RunningOut:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesRunningOut:
+    series_id: uuid.UUID
+    name: str
+    interval_minutes: int
+    area: str | None
+    known_until: datetime | None
+    """None: the series has no prices at all."""
+    ran_out: bool
+    """Its last price has already stopped holding (or it never had one)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Overview:
     totals: Totals
     running_out: list[RunningOut]
     """Contracts whose prices stop within ``RUNNING_OUT_WITHIN``, soonest first."""
     ran_out: int
     """Contracts whose last price has already stopped holding."""
+    series: list[SeriesRunningOut]
+    """Price series without prices, then those whose prices stop within
+    ``RUNNING_OUT_WITHIN`` (or stopped already), soonest first."""
 
 
 async def overview(session: AsyncSession, viewer: Viewer, now: datetime) -> Overview:
@@ -97,7 +113,42 @@ async def overview(session: AsyncSession, viewer: Viewer, now: datetime) -> Over
             break
         cursor = page.next_cursor
     running_out.sort(key=lambda item: item.known_until)
-    return Overview(totals, running_out, ran_out)
+    return Overview(totals, running_out, ran_out, await _series_running_out(session, viewer, now))
+
+
+async def _series_running_out(
+    session: AsyncSession, viewer: Viewer, now: datetime
+) -> list[SeriesRunningOut]:
+    """The series the API's ``prices_known_until_before`` finds, and those without prices:
+    every contract linked to one of them has no price beyond it."""
+    found: list[SeriesRunningOut] = []
+    cursor: str | None = None
+    while True:
+        page = await series_service.list_series(
+            session,
+            viewer.org_id,
+            prices_known_until_before=now + RUNNING_OUT_WITHIN,
+            or_without_prices=True,
+            cursor=cursor,
+            limit=OVERVIEW_PAGE,
+        )
+        for view in page.items:
+            series, until = view.series, view.prices_known_until
+            found.append(
+                SeriesRunningOut(
+                    series.id,
+                    series.name,
+                    series.interval_minutes,
+                    series.area,
+                    until,
+                    until is None or until <= now,
+                )
+            )
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    found.sort(key=lambda item: (item.known_until is not None, item.known_until or now))
+    return found
 
 
 # --- users ---------------------------------------------------------------------------------

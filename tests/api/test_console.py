@@ -396,12 +396,146 @@ async def test_an_unknown_stretch_is_an_empty_price_in_the_csv(
     )
 
     assert response.text == (
-        "start,end,price,level,source,contract_id\n"
-        "2025-03-30T00:00:00+01:00,2025-03-31T00:00:00+02:00,,,,\n"
+        "start,end,price,energy,grid,levy,other,vat,includes_external_components,"
+        "price_basis,level,source,contract_id,series_id,tariff_id\n"
+        "2025-03-30T00:00:00+01:00,2025-03-31T00:00:00+02:00,,,,,,,,,,,,,\n"
     )
     page = await console.get(f"/console/users/{user_id}/buildings/{building_id}?day={SHORT_DAY}")
     assert CHART.findall(page.text) == ["1"]
     assert "No 120-minute window of this day has known prices." in page.text
+
+
+# The §14a tariff of SPEC §11 (Vienna): grid 0.0225 from 00:00 to 06:00 and 0.1124 from
+# 17:00 to 20:00 on weekdays in January, 0.0749 otherwise; levy 0.015; VAT 20 %, none on a
+# negative net price.
+TARIFF = {
+    "name": "Wiener Netze 2025, §14a module 3",
+    "currency": "EUR",
+    "timezone": "Europe/Vienna",
+    "vat_percent": 20,
+    "vat_on_negative": False,
+    "standing_charge_per_day": 0.41,
+    "components": [
+        {
+            "name": "grid energy",
+            "kind": "grid",
+            "default_price": 0.0749,
+            "windows": [
+                {"price": 0.0225, "months": [1], "from": "00:00", "to": "06:00"},
+                {"price": 0.1124, "months": [1], "weekdays": [1, 2, 3, 4, 5],
+                 "from": "17:00", "to": "20:00"},
+            ],
+        },
+        {"name": "electricity levy", "kind": "levy", "price": 0.015},
+    ],
+}  # fmt: skip
+
+
+async def test_an_index_linked_contract_with_a_tariff_in_the_table_and_the_csv(
+    console: Console, tenant: Tenant
+) -> None:
+    tariff = exact(await tenant.post("tariffs", json=TARIFF))
+    series = await make_series(tenant, name="EPEX AT", interval_minutes=60)
+    # 2025-01-15, a Wednesday in CET: the series is 0.075 every hour but 12:00–13:00, -0.25.
+    start = datetime.fromisoformat("2025-01-14T23:00:00+00:00")
+    hourly = [
+        {
+            "price": -0.25 if k == 12 else 0.075,
+            "timestamp": (start + timedelta(hours=k)).isoformat(),
+        }
+        for k in range(24)
+    ]
+    exact(await tenant.put(f"price-series/{series['id']}/prices", json={"energy_prices": hourly}))
+    user = await make_user(tenant)
+    building = await make_building(tenant, user["id"], timezone="Europe/Vienna")
+    contract = await make_contract(
+        tenant,
+        user["id"],
+        building_id=building["id"],
+        energy_price_includes_external_components=False,
+        energy_price_index={"series_id": series["id"], "factor": 1.2, "markup": 0.01},
+        tariff_id=tariff["id"],
+    )
+    await console.sign_in(tenant)
+    path = f"/console/users/{user['id']}/buildings/{building['id']}"
+
+    response = await console.get(f"{path}/prices.csv?day=2025-01-15")
+
+    # energy = series × 1.2 + 0.01: 0.075 × 1.2 + 0.01 = 0.1; -0.25 × 1.2 + 0.01 = -0.29.
+    # night   00–06: net 0.1 + 0.0225 + 0.015 = 0.1375, VAT 0.0275,  total 0.165
+    # day     06–17: net 0.1 + 0.0749 + 0.015 = 0.1899, VAT 0.03798, total 0.22788
+    # 12–13:         net -0.29 + 0.0749 + 0.015 = -0.2001, no VAT on a negative net: -0.2001
+    # evening 17–20: net 0.1 + 0.1124 + 0.015 = 0.2274, VAT 0.04548, total 0.27288
+    c, s, t = contract["id"], series["id"], tariff["id"]
+    # Levels are the API's (its rule, on the totals).
+    api = exact(
+        await tenant.get(
+            f"users/{user['id']}/buildings/{building['id']}/effective-prices?day=2025-01-15"
+        )
+    )
+    lv = [interval["level"] for interval in api["intervals"]]
+    assert response.text.splitlines() == [
+        "start,end,price,energy,grid,levy,other,vat,includes_external_components,"
+        "price_basis,level,source,contract_id,series_id,tariff_id",
+        f"2025-01-15T00:00:00+01:00,2025-01-15T06:00:00+01:00,0.165,0.1,0.0225,0.015,0,0.0275,"
+        f"true,all_in,{lv[0]},building,{c},{s},{t}",
+        f"2025-01-15T06:00:00+01:00,2025-01-15T12:00:00+01:00,0.22788,0.1,0.0749,0.015,0,"
+        f"0.03798,true,all_in,{lv[1]},building,{c},{s},{t}",
+        f"2025-01-15T12:00:00+01:00,2025-01-15T13:00:00+01:00,-0.2001,-0.29,0.0749,0.015,0,0,"
+        f"true,all_in,{lv[2]},building,{c},{s},{t}",
+        f"2025-01-15T13:00:00+01:00,2025-01-15T17:00:00+01:00,0.22788,0.1,0.0749,0.015,0,"
+        f"0.03798,true,all_in,{lv[3]},building,{c},{s},{t}",
+        f"2025-01-15T17:00:00+01:00,2025-01-15T20:00:00+01:00,0.27288,0.1,0.1124,0.015,0,"
+        f"0.04548,true,all_in,{lv[4]},building,{c},{s},{t}",
+        f"2025-01-15T20:00:00+01:00,2025-01-16T00:00:00+01:00,0.22788,0.1,0.0749,0.015,0,"
+        f"0.03798,true,all_in,{lv[5]},building,{c},{s},{t}",
+    ]
+
+    assert [Decimal(line.split(",")[2]) for line in response.text.splitlines()[1:]] == [
+        interval["price"] for interval in api["intervals"]
+    ]
+
+    page = await console.get(f"{path}?day=2025-01-15")
+    assert page.status_code == 200
+    assert CHART.findall(page.text) == ["6"]
+    assert 'data-price-basis="all_in"' in page.text
+    header = re.findall(r"<th[^>]*>([^<]+)</th>", page.text[page.text.index('id="prices"') :])
+    assert header == [
+        "From", "To", "Price", "Energy", "Grid", "Levy", "Other", "VAT", "Level", "Source",
+        "Contract",
+    ]  # fmt: skip
+    first_row = re.search(r"<tbody>\s*<tr[^>]*>(.*?)</tr>", page.text, re.S)
+    assert first_row is not None
+    cells = [
+        re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", first_row[1])
+    ]
+    assert cells == [
+        "00:00 +01:00", "06:00 +01:00", "0.165", "0.1", "0.0225", "0.015", "0", "0.0275",
+        lv[0], "building · series EPEX AT × 1.2 + 0.01 · tariff Wiener Netze 2025, §14a module 3",
+        c,
+    ]  # fmt: skip
+
+
+async def test_a_day_without_a_tariff_shows_no_breakdown_and_its_basis(
+    console: Console, tenant: Tenant
+) -> None:
+    user_id, building_id = await _building_with_day_prices(tenant, SHORT_DAY)
+    await console.sign_in(tenant)
+
+    page = await console.get(f"/console/users/{user_id}/buildings/{building_id}?day={SHORT_DAY}")
+    csv_text = await console.get(
+        f"/console/users/{user_id}/buildings/{building_id}/prices.csv?day={SHORT_DAY}"
+    )
+
+    assert '<th class="part">' not in page.text
+    # The contract does not say whether its prices include external components.
+    assert 'data-price-basis=""' in page.text
+    rows = list(csv.DictReader(io.StringIO(csv_text.text)))
+    assert len(rows) == 92
+    assert {
+        (row["energy"], row["vat"], row["includes_external_components"], row["price_basis"])
+        for row in rows
+    } == {("", "", "", "")}
 
 
 async def test_the_cheapest_window_is_the_services(console: Console, tenant: Tenant) -> None:

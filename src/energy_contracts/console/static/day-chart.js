@@ -100,8 +100,9 @@
   var xOf = function (chart, value) { return chart.scales.x.getPixelForValue(value); };
 
   // Beneath the line: each known interval's area in its level's colour (unless the parts of
-  // a breakdown fill it), each unknown stretch shaded and labelled. Edges on whole pixels, so
-  // that neighbouring areas meet without a seam.
+  // its breakdown fill it: a day may mix a contract with a tariff and one without), each
+  // unknown stretch shaded and labelled. Edges on whole pixels, so that neighbouring areas
+  // meet without a seam.
   var areas = {
     id: "levelsAndUnknownStretches",
     beforeDatasetsDraw: function (chart) {
@@ -124,7 +125,7 @@
           ctx.fillText("no price", 0, 0);
           ctx.restore();
           drawn.gaps += 1;
-        } else if (!hasBreakdown) {
+        } else if (!interval.breakdown) {
           var y = chart.scales.y.getPixelForValue(Number(interval.price));
           ctx.fillStyle = (LEVEL[interval.level] || CONNECTOR) + "b3";
           ctx.fillRect(x0, Math.min(y, zero), x1 - x0, Math.abs(zero - y));

@@ -5,6 +5,7 @@ browser draws it is tests/browser/test_console.py.)"""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import uuid
@@ -403,6 +404,7 @@ async def test_an_unknown_stretch_is_an_empty_price_in_the_csv(
     page = await console.get(f"/console/users/{user_id}/buildings/{building_id}?day={SHORT_DAY}")
     assert CHART.findall(page.text) == ["1"]
     assert "No 120-minute window of this day has known prices." in page.text
+    assert 'data-price-basis="">—</strong> (no price is known)' in page.text
 
 
 # The §14a tariff of SPEC §11 (Vienna): grid 0.0225 from 00:00 to 06:00 and 0.1124 from
@@ -499,6 +501,12 @@ async def test_an_index_linked_contract_with_a_tariff_in_the_table_and_the_csv(
     assert page.status_code == 200
     assert CHART.findall(page.text) == ["6"]
     assert 'data-price-basis="all_in"' in page.text
+    priced_by = re.search(r'<span id="priced-by">(.*?)</span>\n', page.text)
+    assert priced_by is not None
+    assert html.unescape(re.sub(r"<[^>]+>", "", priced_by[1])) == (
+        "the building's contract, series EPEX AT × 1.2 + 0.01, "
+        "tariff Wiener Netze 2025, §14a module 3"
+    )
     header = re.findall(r"<th[^>]*>([^<]+)</th>", page.text[page.text.index('id="prices"') :])
     assert header == [
         "From", "To", "Price", "Energy", "Grid", "Levy", "Other", "VAT", "Level", "Source",
@@ -529,7 +537,7 @@ async def test_a_day_without_a_tariff_shows_no_breakdown_and_its_basis(
 
     assert '<th class="part">' not in page.text
     # The contract does not say whether its prices include external components.
-    assert 'data-price-basis=""' in page.text
+    assert 'data-price-basis="">—</strong> (the contracts do not say whether' in page.text
     rows = list(csv.DictReader(io.StringIO(csv_text.text)))
     assert len(rows) == 92
     assert {

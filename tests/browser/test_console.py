@@ -32,9 +32,11 @@ WINDOW = [31, 79, 209]  # WINDOW
 NOW = [17, 17, 17]  # NOW
 
 
-def _home(partner: Partner, *days: date, skip_local_hours: range = range(0)) -> tuple[str, str]:
+def _home(
+    partner: Partner, *days: date, skip_local_hours: range = range(0), **fields: Any
+) -> tuple[str, str]:
     """A user with a Vienna building whose contract has every quarter hour of ``days``
-    (but those starting in ``skip_local_hours``)."""
+    (but those starting in ``skip_local_hours``), and ``fields``."""
     user = partner.user()
     building = partner.building(user["id"], timezone="Europe/Vienna")
     instants = [
@@ -48,6 +50,7 @@ def _home(partner: Partner, *days: date, skip_local_hours: range = range(0)) -> 
         building_id=building["id"],
         price_interval_minutes=15,
         energy_prices=prices(instants),
+        **fields,
     )
     return user["id"], building["id"]
 
@@ -318,13 +321,16 @@ def test_a_25_hour_day_as_support_staff_see_it(
     served: Served, partner: Partner, page: Page
 ) -> None:
     """The screenshot kept for review (and shown in the README): a building contract of
-    quarter hours with an evening gap that the user's hourly contract fills in part."""
-    user_id, building_id = _home(partner, LONG_DAY, skip_local_hours=range(19, 21))
+    quarter hours with an evening gap that the user's hourly contract fills in part, both
+    with all-in prices."""
+    all_in = {"energy_price_includes_external_components": True}
+    user_id, building_id = _home(partner, LONG_DAY, skip_local_hours=range(19, 21), **all_in)
     evening = datetime(2025, 10, 26, 19, tzinfo=VIENNA).astimezone(UTC)
     partner.contract(
         user_id,
         price_interval_minutes=60,
         energy_prices=[{"price": 0.295, "timestamp": evening.isoformat()}],
+        **all_in,
     )
     sign_in(page, served.base_url, partner.client_id, partner.client_secret)
 
@@ -334,6 +340,7 @@ def test_a_25_hour_day_as_support_staff_see_it(
     assert drawn["intervals"] == "94"  # 92 quarter hours, the user's hour, one unknown hour
     assert (drawn["drawnSteps"], drawn["drawnGaps"]) == ("93", "1")
     assert page.locator("#prices tbody tr td:nth-child(5)", has_text="user").count() == 1
+    assert page.locator("#price-basis").inner_text() == "all_in"
     for shot in (
         save_screenshot(page, "day-view-25-hours.png"),  # what docs/ and the README show
         save_screenshot(page, "day-view-25-hours-full.png", full_page=True),

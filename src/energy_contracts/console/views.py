@@ -245,6 +245,13 @@ class PricedBy:
             parts.append(f"tariff {self.tariff_name or self.tariff_id}")
         return " · ".join(parts)
 
+    @property
+    def sentence(self) -> str:
+        """E.g. ``the building's contract, series EPEX AT × 1.2 + 0.01, tariff Wiener
+        Netze``."""
+        whose = "the building's contract" if self.source == "building" else "the user's contract"
+        return ", ".join([whose, *self.label.split(" · ")[1:]])
+
 
 @dataclass(frozen=True, slots=True)
 class TableRow:
@@ -290,7 +297,13 @@ class DayView:
     @property
     def price_basis_text(self) -> str:
         basis = self.answer.price_basis
-        return "no price is known" if basis is None else PRICE_BASES[basis]
+        if basis is not None:
+            return PRICE_BASES[basis]
+        if any(row.price is not None for row in self.rows):
+            return (
+                "the contracts do not say whether their prices include grid fees, levies and taxes"
+            )
+        return "no price is known"
 
     @property
     def hours(self) -> str:

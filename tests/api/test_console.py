@@ -524,6 +524,63 @@ async def test_an_index_linked_contract_with_a_tariff_in_the_table_and_the_csv(
     ]  # fmt: skip
 
 
+async def test_a_day_mixing_a_tariff_and_a_contract_without_one(
+    console: Console, tenant: Tenant
+) -> None:
+    tariff = exact(await tenant.post("tariffs", json=TARIFF))
+    user = await make_user(tenant)
+    building = await make_building(tenant, user["id"], timezone="Europe/Vienna")
+    start = datetime.fromisoformat("2025-01-14T23:00:00+00:00")  # 2025-01-15 00:00 in Vienna
+    # The building's contract: 0.1 from 00:00 to 02:00, energy-only, with the tariff.
+    building_contract = await make_contract(
+        tenant,
+        user["id"],
+        building_id=building["id"],
+        price_interval_minutes=60,
+        energy_price_includes_external_components=False,
+        tariff_id=tariff["id"],
+        energy_prices=[
+            {"price": 0.1, "timestamp": (start + timedelta(hours=k)).isoformat()} for k in range(2)
+        ],
+    )
+    # The user's: 0.3 all day, and it does not say what its prices include.
+    user_contract = await make_contract(
+        tenant,
+        user["id"],
+        price_interval_minutes=60,
+        energy_prices=[
+            {"price": 0.3, "timestamp": (start + timedelta(hours=k)).isoformat()} for k in range(24)
+        ],
+    )
+    await console.sign_in(tenant)
+    path = f"/console/users/{user['id']}/buildings/{building['id']}"
+
+    lines = (await console.get(f"{path}/prices.csv?day=2025-01-15")).text.splitlines()
+    page = await console.get(f"{path}?day=2025-01-15")
+
+    b, u, t = building_contract["id"], user_contract["id"], tariff["id"]
+    levels = [
+        interval["level"]
+        for interval in exact(
+            await tenant.get(
+                f"users/{user['id']}/buildings/{building['id']}/effective-prices?day=2025-01-15"
+            )
+        )["intervals"]
+    ]
+    # 00:00–02:00: net 0.1 + 0.0225 + 0.015 = 0.1375, VAT 0.0275, total 0.165; then the
+    # user's 0.3 as it is, without a breakdown.
+    assert lines[1:] == [
+        f"2025-01-15T00:00:00+01:00,2025-01-15T02:00:00+01:00,0.165,0.1,0.0225,0.015,0,0.0275,"
+        f"true,mixed,{levels[0]},building,{b},,{t}",
+        f"2025-01-15T02:00:00+01:00,2025-01-16T00:00:00+01:00,0.3,,,,,,,mixed,{levels[1]},"
+        f"user,{u},,",
+    ]
+    assert 'data-price-basis="mixed"' in page.text
+    assert "compare unlike prices" in page.text
+    assert page.text.count('<th class="part">') == 5
+    assert page.text.count('<td class="price part"></td>') == 5  # the user's stretch
+
+
 async def test_a_day_without_a_tariff_shows_no_breakdown_and_its_basis(
     console: Console, tenant: Tenant
 ) -> None:

@@ -2,12 +2,16 @@
 
     .venv/bin/python bench/console_day.py                       # embedded SQLite
     .venv/bin/python bench/console_day.py --database-url postgresql://postgres@127.0.0.1:5432/x
+    .venv/bin/python bench/console_day.py --tariff              # linked to a series, with a tariff
 
 Builds the app in process on a fresh database (a PostgreSQL URL names a database this script
 creates and drops), gives one building a 25-hour day of quarter-hour prices with a gap and a
 user-level contract, signs in as the console does, then times ``--requests`` GETs of the
-day view (and of its CSV). Requests go through the ASGI interface, so there is no network in
-the figure: it is what the server spends on a page, rendering included.
+day view (and of its CSV). With ``--tariff`` the building's contract is energy-only,
+index-linked to a series that holds those prices, and names SPEC §11's tariff: the page then
+shows the breakdown and names the series and the tariff. Requests go through the ASGI
+interface, so there is no network in the figure: it is what the server spends on a page,
+rendering included.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from energy_contracts.orgs import clients
 from energy_contracts.orgs import service as orgs
 from energy_contracts.pricing import local_day_bounds
 from energy_contracts.settings import load_settings
+from energy_contracts.tariffs.schemas import SECTION_14A_EXAMPLE
 
 DAY = date(2025, 10, 26)  # 25 hours in Europe/Vienna
 
@@ -51,7 +56,7 @@ def quarter_hour_prices(day: date) -> list[dict[str, Any]]:
     return prices
 
 
-async def measure(database_url: str, requests: int) -> None:
+async def measure(database_url: str, requests: int, *, tariff: bool = False) -> None:
     directory = Path(tempfile.mkdtemp(prefix="console-bench-"))
     key = directory / "signing-key.pem"
     key.write_bytes(new_private_key_pem())
@@ -88,12 +93,36 @@ async def measure(database_url: str, requests: int) -> None:
                 f"{api}/users/{user['id']}/buildings", json={"name": "b"}, headers=headers
             )
         ).json()
-        for body in (
-            {
+        building_contract: dict[str, Any] = {
+            "building_id": building["id"],
+            "price_interval_minutes": 15,
+            "energy_prices": quarter_hour_prices(DAY),
+        }
+        if tariff:
+            series = (
+                await http.post(
+                    f"{api}/price-series",
+                    json={"name": "bench", "interval_minutes": 15},
+                    headers=headers,
+                )
+            ).json()
+            written = await http.put(
+                f"{api}/price-series/{series['id']}/prices",
+                json={"energy_prices": quarter_hour_prices(DAY)},
+                headers=headers,
+            )
+            assert written.status_code == 200, written.text
+            named = (
+                await http.post(f"{api}/tariffs", json=SECTION_14A_EXAMPLE, headers=headers)
+            ).json()
+            building_contract = {
                 "building_id": building["id"],
-                "price_interval_minutes": 15,
-                "energy_prices": quarter_hour_prices(DAY),
-            },
+                "energy_price_includes_external_components": False,
+                "energy_price_index": {"series_id": series["id"], "markup": 0.012},
+                "tariff_id": named["id"],
+            }
+        for body in (
+            building_contract,
             {
                 "price_interval_minutes": 60,
                 "energy_prices": [
@@ -126,6 +155,8 @@ async def measure(database_url: str, requests: int) -> None:
         assert signed_in.status_code == 303, signed_in.text
 
         page = f"/console/users/{user['id']}/buildings/{building['id']}"
+        shown = await http.get(f"{page}?day={DAY}")
+        assert ('<th class="part">' in shown.text) == tariff, "the breakdown is shown iff --tariff"
         for label, path in (
             ("day view", f"{page}?day={DAY}"),
             ("CSV", f"{page}/prices.csv?day={DAY}"),
@@ -150,17 +181,21 @@ def main() -> None:
     )
     parser.add_argument("--database-url", help="PostgreSQL server URL (a scratch database is made)")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--tariff", action="store_true", help="an index-linked contract with a tariff"
+    )
     arguments = parser.parse_args()
     if arguments.database_url is None:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='console-bench-')}/bench.db"
-        asyncio.run(measure(url, arguments.requests))
+        asyncio.run(measure(url, arguments.requests, tariff=arguments.tariff))
         return
     admin = arguments.database_url
     name = f"ec_console_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
-        asyncio.run(measure(f"{admin.rsplit('/', 1)[0]}/{name}", arguments.requests))
+        url = f"{admin.rsplit('/', 1)[0]}/{name}"
+        asyncio.run(measure(url, arguments.requests, tariff=arguments.tariff))
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -5,6 +5,7 @@ browser draws it is tests/browser/test_console.py.)"""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import uuid
@@ -396,12 +397,210 @@ async def test_an_unknown_stretch_is_an_empty_price_in_the_csv(
     )
 
     assert response.text == (
-        "start,end,price,level,source,contract_id\n"
-        "2025-03-30T00:00:00+01:00,2025-03-31T00:00:00+02:00,,,,\n"
+        "start,end,price,energy,grid,levy,other,vat,includes_external_components,"
+        "price_basis,level,source,contract_id,series_id,tariff_id\n"
+        "2025-03-30T00:00:00+01:00,2025-03-31T00:00:00+02:00,,,,,,,,,,,,,\n"
     )
     page = await console.get(f"/console/users/{user_id}/buildings/{building_id}?day={SHORT_DAY}")
     assert CHART.findall(page.text) == ["1"]
     assert "No 120-minute window of this day has known prices." in page.text
+    assert 'data-price-basis="">—</strong> (no price is known)' in page.text
+
+
+# The §14a tariff of SPEC §11 (Vienna): grid 0.0225 from 00:00 to 06:00 and 0.1124 from
+# 17:00 to 20:00 on weekdays in January, 0.0749 otherwise; levy 0.015; VAT 20 %, none on a
+# negative net price.
+TARIFF = {
+    "name": "Wiener Netze 2025, §14a module 3",
+    "currency": "EUR",
+    "timezone": "Europe/Vienna",
+    "vat_percent": 20,
+    "vat_on_negative": False,
+    "standing_charge_per_day": 0.41,
+    "components": [
+        {
+            "name": "grid energy",
+            "kind": "grid",
+            "default_price": 0.0749,
+            "windows": [
+                {"price": 0.0225, "months": [1], "from": "00:00", "to": "06:00"},
+                {"price": 0.1124, "months": [1], "weekdays": [1, 2, 3, 4, 5],
+                 "from": "17:00", "to": "20:00"},
+            ],
+        },
+        {"name": "electricity levy", "kind": "levy", "price": 0.015},
+    ],
+}  # fmt: skip
+
+
+async def test_an_index_linked_contract_with_a_tariff_in_the_table_and_the_csv(
+    console: Console, tenant: Tenant
+) -> None:
+    tariff = exact(await tenant.post("tariffs", json=TARIFF))
+    series = await make_series(tenant, name="EPEX AT", interval_minutes=60)
+    # 2025-01-15, a Wednesday in CET: the series is 0.075 every hour but 12:00–13:00, -0.25.
+    start = datetime.fromisoformat("2025-01-14T23:00:00+00:00")
+    hourly = [
+        {
+            "price": -0.25 if k == 12 else 0.075,
+            "timestamp": (start + timedelta(hours=k)).isoformat(),
+        }
+        for k in range(24)
+    ]
+    exact(await tenant.put(f"price-series/{series['id']}/prices", json={"energy_prices": hourly}))
+    user = await make_user(tenant)
+    building = await make_building(tenant, user["id"], timezone="Europe/Vienna")
+    contract = await make_contract(
+        tenant,
+        user["id"],
+        building_id=building["id"],
+        energy_price_includes_external_components=False,
+        energy_price_index={"series_id": series["id"], "factor": 1.2, "markup": 0.01},
+        tariff_id=tariff["id"],
+    )
+    await console.sign_in(tenant)
+    path = f"/console/users/{user['id']}/buildings/{building['id']}"
+
+    response = await console.get(f"{path}/prices.csv?day=2025-01-15")
+
+    # energy = series × 1.2 + 0.01: 0.075 × 1.2 + 0.01 = 0.1; -0.25 × 1.2 + 0.01 = -0.29.
+    # night   00–06: net 0.1 + 0.0225 + 0.015 = 0.1375, VAT 0.0275,  total 0.165
+    # day     06–17: net 0.1 + 0.0749 + 0.015 = 0.1899, VAT 0.03798, total 0.22788
+    # 12–13:         net -0.29 + 0.0749 + 0.015 = -0.2001, no VAT on a negative net: -0.2001
+    # evening 17–20: net 0.1 + 0.1124 + 0.015 = 0.2274, VAT 0.04548, total 0.27288
+    c, s, t = contract["id"], series["id"], tariff["id"]
+    # Levels are the API's (its rule, on the totals).
+    api = exact(
+        await tenant.get(
+            f"users/{user['id']}/buildings/{building['id']}/effective-prices?day=2025-01-15"
+        )
+    )
+    lv = [interval["level"] for interval in api["intervals"]]
+    assert response.text.splitlines() == [
+        "start,end,price,energy,grid,levy,other,vat,includes_external_components,"
+        "price_basis,level,source,contract_id,series_id,tariff_id",
+        f"2025-01-15T00:00:00+01:00,2025-01-15T06:00:00+01:00,0.165,0.1,0.0225,0.015,0,0.0275,"
+        f"true,all_in,{lv[0]},building,{c},{s},{t}",
+        f"2025-01-15T06:00:00+01:00,2025-01-15T12:00:00+01:00,0.22788,0.1,0.0749,0.015,0,"
+        f"0.03798,true,all_in,{lv[1]},building,{c},{s},{t}",
+        f"2025-01-15T12:00:00+01:00,2025-01-15T13:00:00+01:00,-0.2001,-0.29,0.0749,0.015,0,0,"
+        f"true,all_in,{lv[2]},building,{c},{s},{t}",
+        f"2025-01-15T13:00:00+01:00,2025-01-15T17:00:00+01:00,0.22788,0.1,0.0749,0.015,0,"
+        f"0.03798,true,all_in,{lv[3]},building,{c},{s},{t}",
+        f"2025-01-15T17:00:00+01:00,2025-01-15T20:00:00+01:00,0.27288,0.1,0.1124,0.015,0,"
+        f"0.04548,true,all_in,{lv[4]},building,{c},{s},{t}",
+        f"2025-01-15T20:00:00+01:00,2025-01-16T00:00:00+01:00,0.22788,0.1,0.0749,0.015,0,"
+        f"0.03798,true,all_in,{lv[5]},building,{c},{s},{t}",
+    ]
+
+    assert [Decimal(line.split(",")[2]) for line in response.text.splitlines()[1:]] == [
+        interval["price"] for interval in api["intervals"]
+    ]
+
+    page = await console.get(f"{path}?day=2025-01-15")
+    assert page.status_code == 200
+    assert CHART.findall(page.text) == ["6"]
+    assert 'data-price-basis="all_in"' in page.text
+    priced_by = re.search(r'<span id="priced-by">(.*?)</span>\n', page.text)
+    assert priced_by is not None
+    assert html.unescape(re.sub(r"<[^>]+>", "", priced_by[1])) == (
+        "the building's contract, series EPEX AT × 1.2 + 0.01, "
+        "tariff Wiener Netze 2025, §14a module 3"
+    )
+    header = re.findall(r"<th[^>]*>([^<]+)</th>", page.text[page.text.index('id="prices"') :])
+    assert header == [
+        "From", "To", "Price", "Energy", "Grid", "Levy", "Other", "VAT", "Level", "Source",
+        "Contract",
+    ]  # fmt: skip
+    first_row = re.search(r"<tbody>\s*<tr[^>]*>(.*?)</tr>", page.text, re.S)
+    assert first_row is not None
+    cells = [
+        re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", first_row[1])
+    ]
+    assert cells == [
+        "00:00 +01:00", "06:00 +01:00", "0.165", "0.1", "0.0225", "0.015", "0", "0.0275",
+        lv[0], "building · series EPEX AT × 1.2 + 0.01 · tariff Wiener Netze 2025, §14a module 3",
+        c,
+    ]  # fmt: skip
+
+
+async def test_a_day_mixing_a_tariff_and_a_contract_without_one(
+    console: Console, tenant: Tenant
+) -> None:
+    tariff = exact(await tenant.post("tariffs", json=TARIFF))
+    user = await make_user(tenant)
+    building = await make_building(tenant, user["id"], timezone="Europe/Vienna")
+    start = datetime.fromisoformat("2025-01-14T23:00:00+00:00")  # 2025-01-15 00:00 in Vienna
+    # The building's contract: 0.1 from 00:00 to 02:00, energy-only, with the tariff.
+    building_contract = await make_contract(
+        tenant,
+        user["id"],
+        building_id=building["id"],
+        price_interval_minutes=60,
+        energy_price_includes_external_components=False,
+        tariff_id=tariff["id"],
+        energy_prices=[
+            {"price": 0.1, "timestamp": (start + timedelta(hours=k)).isoformat()} for k in range(2)
+        ],
+    )
+    # The user's: 0.3 all day, and it does not say what its prices include.
+    user_contract = await make_contract(
+        tenant,
+        user["id"],
+        price_interval_minutes=60,
+        energy_prices=[
+            {"price": 0.3, "timestamp": (start + timedelta(hours=k)).isoformat()} for k in range(24)
+        ],
+    )
+    await console.sign_in(tenant)
+    path = f"/console/users/{user['id']}/buildings/{building['id']}"
+
+    lines = (await console.get(f"{path}/prices.csv?day=2025-01-15")).text.splitlines()
+    page = await console.get(f"{path}?day=2025-01-15")
+
+    b, u, t = building_contract["id"], user_contract["id"], tariff["id"]
+    levels = [
+        interval["level"]
+        for interval in exact(
+            await tenant.get(
+                f"users/{user['id']}/buildings/{building['id']}/effective-prices?day=2025-01-15"
+            )
+        )["intervals"]
+    ]
+    # 00:00–02:00: net 0.1 + 0.0225 + 0.015 = 0.1375, VAT 0.0275, total 0.165; then the
+    # user's 0.3 as it is, without a breakdown.
+    assert lines[1:] == [
+        f"2025-01-15T00:00:00+01:00,2025-01-15T02:00:00+01:00,0.165,0.1,0.0225,0.015,0,0.0275,"
+        f"true,mixed,{levels[0]},building,{b},,{t}",
+        f"2025-01-15T02:00:00+01:00,2025-01-16T00:00:00+01:00,0.3,,,,,,,mixed,{levels[1]},"
+        f"user,{u},,",
+    ]
+    assert 'data-price-basis="mixed"' in page.text
+    assert "compare unlike prices" in page.text
+    assert page.text.count('<th class="part">') == 5
+    assert page.text.count('<td class="price part"></td>') == 5  # the user's stretch
+
+
+async def test_a_day_without_a_tariff_shows_no_breakdown_and_its_basis(
+    console: Console, tenant: Tenant
+) -> None:
+    user_id, building_id = await _building_with_day_prices(tenant, SHORT_DAY)
+    await console.sign_in(tenant)
+
+    page = await console.get(f"/console/users/{user_id}/buildings/{building_id}?day={SHORT_DAY}")
+    csv_text = await console.get(
+        f"/console/users/{user_id}/buildings/{building_id}/prices.csv?day={SHORT_DAY}"
+    )
+
+    assert '<th class="part">' not in page.text
+    # The contract does not say whether its prices include external components.
+    assert 'data-price-basis="">—</strong> (the contracts do not say whether' in page.text
+    rows = list(csv.DictReader(io.StringIO(csv_text.text)))
+    assert len(rows) == 92
+    assert {
+        (row["energy"], row["vat"], row["includes_external_components"], row["price_basis"])
+        for row in rows
+    } == {("", "", "", "")}
 
 
 async def test_the_cheapest_window_is_the_services(console: Console, tenant: Tenant) -> None:
@@ -473,6 +672,69 @@ async def test_the_overview_counts_and_lists_prices_running_out(
     for hours_left in (4, 10):
         known_until = (now + timedelta(hours=hours_left)).strftime("%Y-%m-%d %H:%M")
         assert f"<td>{known_until}</td>" in page.text
+
+
+async def test_the_overview_lists_price_series_running_out_or_without_prices(
+    console: Console, tenant: Tenant, make_tenant: TenantFactory
+) -> None:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+    async def series_with_hours(name: str, first: int, count: int) -> dict[str, Any]:
+        series = await make_series(tenant, name=name, interval_minutes=60, area="10YAT-APG")
+        hours = [
+            {"price": 0.1, "timestamp": (now + timedelta(hours=first + k)).isoformat()}
+            for k in range(count)
+        ]
+        if hours:
+            exact(
+                await tenant.put(
+                    f"price-series/{series['id']}/prices", json={"energy_prices": hours}
+                )
+            )
+        return series
+
+    soon = await series_with_hours("soon", 0, 10)  # known until now + 10 h
+    await series_with_hours("later", 0, 49)  # now + 49 h: not within 48
+    edge = await series_with_hours("edge", 0, 47)  # now + 47 h
+    past = await series_with_hours("past", -5, 2)  # ran out 3 hours ago
+    empty = await series_with_hours("empty", 0, 0)
+    other = await make_tenant()
+    await make_series(other, name="theirs")  # another organisation's, without prices
+
+    await console.sign_in(tenant)
+    page = await console.get("/console/")
+
+    assert page.status_code == 200
+    table = page.text[page.text.index('id="series-running-out"') :]
+    rows = re.findall(
+        r"<td>([a-z]+)</td>\s*<td>10YAT-APG</td>\s*<td>60 min</td>\s*"
+        r"<td><code>([0-9a-f-]{36})</code></td>\s*<td>([^<]*)</td>",
+        table,
+    )
+
+    def until(hours: int) -> str:
+        return (now + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
+
+    # Without prices first, then soonest first (what ran out is soonest of all).
+    assert rows == [
+        ("empty", empty["id"], "no prices"),
+        ("past", past["id"], f"{until(-3)} (ran out)"),
+        ("soon", soon["id"], until(10)),
+        ("edge", edge["id"], until(47)),
+    ]
+    assert "theirs" not in page.text
+    # The API's filter stays strict: without prices is not "before" anything.
+    before = (now + timedelta(hours=48)).isoformat().replace("+00:00", "Z")
+    api = exact(await tenant.get("price-series", params={"prices_known_until_before": before}))
+    assert sorted(series["name"] for series in api) == ["edge", "past", "soon"]
+
+
+async def test_the_overview_says_when_no_series_runs_out(console: Console, tenant: Tenant) -> None:
+    await console.sign_in(tenant)
+    page = await console.get("/console/")
+
+    assert 'id="series-running-out-none"' in page.text
+    assert 'id="series-running-out"' not in page.text
 
 
 async def test_the_user_page_shows_buildings_and_contracts(

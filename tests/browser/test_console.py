@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import (
     OfflineContext,
@@ -32,12 +30,13 @@ DRAWN = f"{CHART}[data-drawn-steps]"
 UNKNOWN = [217, 217, 217]  # day-chart.js: UNKNOWN
 WINDOW = [31, 79, 209]  # WINDOW
 NOW = [17, 17, 17]  # NOW
-CHART_DATA = re.compile(r'<script type="application/json" id="chart-data">(.*?)</script>', re.S)
 
 
-def _home(partner: Partner, *days: date, skip_local_hours: range = range(0)) -> tuple[str, str]:
+def _home(
+    partner: Partner, *days: date, skip_local_hours: range = range(0), **fields: Any
+) -> tuple[str, str]:
     """A user with a Vienna building whose contract has every quarter hour of ``days``
-    (but those starting in ``skip_local_hours``)."""
+    (but those starting in ``skip_local_hours``), and ``fields``."""
     user = partner.user()
     building = partner.building(user["id"], timezone="Europe/Vienna")
     instants = [
@@ -51,6 +50,7 @@ def _home(partner: Partner, *days: date, skip_local_hours: range = range(0)) -> 
         building_id=building["id"],
         price_interval_minutes=15,
         energy_prices=prices(instants),
+        **fields,
     )
     return user["id"], building["id"]
 
@@ -321,13 +321,16 @@ def test_a_25_hour_day_as_support_staff_see_it(
     served: Served, partner: Partner, page: Page
 ) -> None:
     """The screenshot kept for review (and shown in the README): a building contract of
-    quarter hours with an evening gap that the user's hourly contract fills in part."""
-    user_id, building_id = _home(partner, LONG_DAY, skip_local_hours=range(19, 21))
+    quarter hours with an evening gap that the user's hourly contract fills in part, both
+    with all-in prices."""
+    all_in = {"energy_price_includes_external_components": True}
+    user_id, building_id = _home(partner, LONG_DAY, skip_local_hours=range(19, 21), **all_in)
     evening = datetime(2025, 10, 26, 19, tzinfo=VIENNA).astimezone(UTC)
     partner.contract(
         user_id,
         price_interval_minutes=60,
         energy_prices=[{"price": 0.295, "timestamp": evening.isoformat()}],
+        **all_in,
     )
     sign_in(page, served.base_url, partner.client_id, partner.client_secret)
 
@@ -337,6 +340,7 @@ def test_a_25_hour_day_as_support_staff_see_it(
     assert drawn["intervals"] == "94"  # 92 quarter hours, the user's hour, one unknown hour
     assert (drawn["drawnSteps"], drawn["drawnGaps"]) == ("93", "1")
     assert page.locator("#prices tbody tr td:nth-child(5)", has_text="user").count() == 1
+    assert page.locator("#price-basis").inner_text() == "all_in"
     for shot in (
         save_screenshot(page, "day-view-25-hours.png"),  # what docs/ and the README show
         save_screenshot(page, "day-view-25-hours-full.png", full_page=True),
@@ -344,67 +348,207 @@ def test_a_25_hour_day_as_support_staff_see_it(
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_tariffs_breakdown_is_stacked_beneath_the_total(
-    served: Served, partner: Partner, page: Page
-) -> None:
-    """When the effective-prices answer carries a tariff's ``breakdown`` (SPEC §11), its
-    parts are stacked beneath the total. The answer is given one on its way to the browser
-    here, shaped as SPEC §11 has it: energy, grid, levy, other and VAT adding up to price."""
-    user_id, building_id = _home(partner, SHORT_DAY)
-    grid, levy, vat = Decimal("0.05"), Decimal("0.015"), Decimal("0.02")
+# A real tariff, created through the API (SPEC §11's §14a example, Vienna): grid 0.0225 from
+# 00:00 to 06:00 and 0.1124 from 17:00 to 20:00 on weekdays (January–March, October–
+# December), 0.0749 otherwise; a levy of 0.015; VAT 20 %, none on a negative net price.
+TARIFF = {
+    "name": "Wiener Netze 2025, §14a module 3",
+    "currency": "EUR",
+    "timezone": "Europe/Vienna",
+    "vat_percent": 20,
+    "vat_on_negative": False,
+    "standing_charge_per_day": 0.41,
+    "components": [
+        {
+            "name": "grid energy",
+            "kind": "grid",
+            "default_price": 0.0749,
+            "windows": [
+                {"price": 0.0225, "months": [1, 2, 3, 10, 11, 12], "from": "00:00", "to": "06:00"},
+                {"price": 0.1124, "months": [1, 2, 3, 10, 11, 12], "weekdays": [1, 2, 3, 4, 5],
+                 "from": "17:00", "to": "20:00"},
+            ],
+        },
+        {"name": "electricity levy", "kind": "levy", "price": 0.015},
+    ],
+}  # fmt: skip
+CSV_HEADER = [
+    "start", "end", "price", "energy", "grid", "levy", "other", "vat",
+    "includes_external_components", "price_basis", "level", "source", "contract_id",
+    "series_id", "tariff_id",
+]  # fmt: skip
+TABLE_HEADER = [
+    "From", "To", "Price", "Energy", "Grid", "Levy", "Other", "VAT", "Level", "Source",
+    "Contract",
+]  # fmt: skip
+# Each stretch: local start, local end, price (total), energy, grid, levy, other, VAT.
+# With energy 0.1 (the contract's own, energy-only):
+#   night   00–06: net 0.1 + 0.0225 + 0.015 = 0.1375; VAT 0.1375 × 0.2 = 0.0275;  0.165
+#   day     06–17: net 0.1 + 0.0749 + 0.015 = 0.1899; VAT 0.1899 × 0.2 = 0.03798; 0.22788
+#   evening 17–20: net 0.1 + 0.1124 + 0.015 = 0.2274; VAT 0.2274 × 0.2 = 0.04548; 0.27288
+# With energy -0.2 (12:00–13:00 on the Wednesday):
+#   net -0.2 + 0.0749 + 0.015 = -0.1101 < 0, no VAT on it: -0.1101
+NIGHT = ["0.165", "0.1", "0.0225", "0.015", "0", "0.0275"]
+DAY = ["0.22788", "0.1", "0.0749", "0.015", "0", "0.03798"]
+EVENING = ["0.27288", "0.1", "0.1124", "0.015", "0", "0.04548"]
+NEGATIVE = ["-0.1101", "-0.2", "0.0749", "0.015", "0", "0"]
+WEDNESDAY = date(2025, 1, 15)  # CET all day, a weekday: the evening window applies
+WEDNESDAY_STRETCHES = [
+    ("2025-01-15T00:00:00+01:00", "2025-01-15T06:00:00+01:00", NIGHT),
+    ("2025-01-15T06:00:00+01:00", "2025-01-15T12:00:00+01:00", DAY),
+    ("2025-01-15T12:00:00+01:00", "2025-01-15T13:00:00+01:00", NEGATIVE),
+    ("2025-01-15T13:00:00+01:00", "2025-01-15T17:00:00+01:00", DAY),
+    ("2025-01-15T17:00:00+01:00", "2025-01-15T20:00:00+01:00", EVENING),
+    ("2025-01-15T20:00:00+01:00", "2025-01-16T00:00:00+01:00", DAY),
+]
+# 2025-03-30, the Sunday clocks go forward: 00:00–06:00 lasts five hours (02:00 does not
+# happen) and no evening window on a Sunday; energy 0.1 all day.
+SHORT_DAY_STRETCHES = [
+    ("2025-03-30T00:00:00+01:00", "2025-03-30T06:00:00+02:00", NIGHT),
+    ("2025-03-30T06:00:00+02:00", "2025-03-31T00:00:00+02:00", DAY),
+]
 
-    def with_breakdown(route: Route) -> None:
-        response = route.fetch()
-        html = response.text()
-        found = CHART_DATA.search(html)
-        assert found is not None
-        data = json.loads(found[1])
-        for interval in data["answer"]["intervals"]:
-            price = Decimal(interval["price"])
-            parts = {"grid": grid, "levy": levy, "other": Decimal(0), "vat": vat}
-            interval["breakdown"] = {
-                "energy": str(price - sum(parts.values())),
-                **{name: str(value) for name, value in parts.items()},
-            }
-        body = html[: found.start(1)] + json.dumps(data) + html[found.end(1) :]
-        route.fulfill(response=response, body=body)
 
-    page.route(f"**/buildings/{building_id}?day=*", with_breakdown)
-    sign_in(page, served.base_url, partner.client_id, partner.client_secret)
-    _day_view(page, served, user_id, building_id, day=SHORT_DAY.isoformat())
+def _home_with_tariff(partner: Partner) -> tuple[str, str, str, str]:
+    """A Vienna building whose energy-only hourly contract names ``TARIFF``: 0.1 every hour
+    of ``WEDNESDAY`` (but -0.2 from 12:00 to 13:00) and of ``SHORT_DAY``."""
+    tariff = partner.post("tariffs", TARIFF)
+    user = partner.user()
+    building = partner.building(user["id"], timezone="Europe/Vienna")
+    wednesday = datetime(2025, 1, 14, 23, tzinfo=UTC)
+    short_day = datetime(2025, 3, 29, 23, tzinfo=UTC)
+    hourly = [
+        {
+            "price": -0.2 if k == 12 else 0.1,
+            "timestamp": (wednesday + timedelta(hours=k)).isoformat(),
+        }
+        for k in range(24)
+    ] + [
+        {"price": 0.1, "timestamp": (short_day + timedelta(hours=k)).isoformat()} for k in range(23)
+    ]
+    contract = partner.contract(
+        user["id"],
+        building_id=building["id"],
+        price_interval_minutes=60,
+        energy_price_includes_external_components=False,
+        tariff_id=tariff["id"],
+        energy_prices=hourly,
+    )
+    return user["id"], building["id"], contract["id"], tariff["id"]
 
-    chart = page.evaluate(
+
+def _table(page: Page) -> tuple[list[str], list[list[str]]]:
+    header: list[str] = page.eval_on_selector_all(
+        "#prices thead th", "cells => cells.map(c => c.innerText.trim())"
+    )
+    rows: list[list[str]] = page.eval_on_selector_all(
+        "#prices tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))",
+    )
+    return header, rows
+
+
+def _chart_parts(page: Page) -> dict[str, Any]:
+    parts: dict[str, Any] = page.evaluate(
         f"""() => {{
             const chart = Chart.getChart(document.querySelector('{CHART}'));
             return {{labels: chart.data.datasets.map(d => d.label),
                      legend: chart.options.plugins.legend.display}};
         }}"""
     )
-    assert chart == {
+    return parts
+
+
+def _csv(page: Page) -> list[list[str]]:
+    with page.expect_download() as download:
+        page.click("#csv")
+    return list(csv.reader(io.StringIO(download.value.path().read_text())))
+
+
+@pytest.mark.parametrize(
+    ("day", "stretches", "minutes"),
+    [(WEDNESDAY, WEDNESDAY_STRETCHES, 24 * 60), (SHORT_DAY, SHORT_DAY_STRETCHES, 23 * 60)],
+)
+def test_a_real_tariffs_breakdown_in_the_chart_the_table_and_the_csv(
+    served: Served,
+    partner: Partner,
+    page: Page,
+    day: date,
+    stretches: list[tuple[str, str, list[str]]],
+    minutes: int,
+) -> None:
+    user_id, building_id, contract_id, tariff_id = _home_with_tariff(partner)
+    sign_in(page, served.base_url, partner.client_id, partner.client_secret)
+
+    _day_view(page, served, user_id, building_id, day=day.isoformat())
+
+    # The chart: the total, and beneath it the five parts stacked, with a legend.
+    assert _chart_parts(page) == {
         "labels": ["price", "energy", "grid", "levy", "other", "vat"],
         "legend": True,
     }
-    assert _drawn(page)["drawnSteps"] == "92"
-    # At 09:30 (510 minutes into this 23-hour day), halfway up the energy part and halfway up
-    # the grid part above it: each area has its part's hue (energy blue, grid orange).
-    energy, grid_area = page.evaluate(
-        f"""() => {{
+    drawn = _drawn(page)
+    assert drawn["intervals"] == str(len(stretches))
+    assert (drawn["drawnSteps"], drawn["drawnGaps"]) == (str(len(stretches)), "0")
+    assert drawn["drawnMinutes"] == str(minutes)
+    assert page.locator("#price-basis").inner_text() == "all_in"
+    # At 09:30 local (day stretch: energy 0.1, grid 0.0749), halfway up the energy part and
+    # halfway up the grid part above it: energy is blue, grid orange (day-chart.js PARTS).
+    half_past_nine = 9 * 60 + 30 - (60 if day == SHORT_DAY else 0)  # 02:00 never happened
+    colours = f"""([minute, values]) => {{
             const canvas = document.querySelector('{CHART}');
             const chart = Chart.getChart(canvas);
-            const data = JSON.parse(document.getElementById('chart-data').textContent);
-            const start = Date.parse(data.answer.from);
-            const at = data.answer.intervals.find(
-                i => (Date.parse(i.start) - start) / 60000 === 510);
-            const energy = Number(at.breakdown.energy), grid = Number(at.breakdown.grid);
             const ratio = chart.currentDevicePixelRatio;
-            const x = Math.round(chart.scales.x.getPixelForValue(510 + 7)) * ratio;
-            const context = canvas.getContext('2d');
+            const x = Math.round(chart.scales.x.getPixelForValue(minute)) * ratio;
             const colour = value => {{
                 const y = Math.round(chart.scales.y.getPixelForValue(value)) * ratio;
-                return Array.from(context.getImageData(x, y, 1, 1).data.slice(0, 3));
+                const pixel = canvas.getContext('2d').getImageData(x, y, 1, 1).data;
+                return Array.from(pixel.slice(0, 3));
             }};
-            return [colour(energy / 2), colour(energy + grid / 2)];
+            return values.map(colour);
         }}"""
-    )
+    energy, grid = page.evaluate(colours, [half_past_nine, [0.1 / 2, 0.1 + 0.0749 / 2]])
     assert energy[2] > energy[1] > energy[0]  # blue
-    assert grid_area[0] > grid_area[1] > grid_area[2]  # orange
+    assert grid[0] > grid[1] > grid[2]  # orange
+
+    # The table: the breakdown's columns, exactly the hand-computed values, the wall clock
+    # with its offset.
+    header, rows = _table(page)
+    assert header == TABLE_HEADER
+    source = f"building · tariff {TARIFF['name']}"
+
+    def wall_clock(instant: str) -> str:
+        return f"{instant[11:16]} {instant[19:]}"
+
+    assert [row[:8] + row[9:] for row in rows] == [
+        [wall_clock(start), wall_clock(end), *values, source, contract_id]
+        for start, end, values in stretches
+    ]
+
+    # The CSV: the same, with the instants, the basis and the tariff's id; levels are the
+    # API's (its rule, on the totals).
+    api = partner.api.get(
+        f"{partner.base}/users/{user_id}/buildings/{building_id}/effective-prices",
+        params={"day": day.isoformat()},
+    ).json()
+    lines = _csv(page)
+    assert lines[0] == CSV_HEADER
+    assert lines[1:] == [
+        [start, end, *values, "true", "all_in", interval["level"], "building", contract_id, "",
+         tariff_id]
+        for (start, end, values), interval in zip(stretches, api["intervals"], strict=True)
+    ]  # fmt: skip
+    assert [row[8] for row in rows] == [interval["level"] for interval in api["intervals"]]
+    if day == WEDNESDAY:
+        # At 12:30 the energy part (-0.2) goes down from zero and the grid part (0.0749)
+        # up from zero: stacked by sign, neither overlaps the other.
+        energy, grid = page.evaluate(colours, [12 * 60 + 30, [-0.2 / 2, 0.0749 / 2]])
+        assert energy[2] > energy[1] > energy[0]  # blue
+        assert grid[0] > grid[1] > grid[2]  # orange
+        # The cheapest two hours are on the total: 11:00–13:00, (0.22788 - 0.1101) / 2.
+        assert page.locator("#window-average").inner_text() == "0.05889"
+        for shot in (
+            save_screenshot(page, "day-view-tariff.png"),  # what docs/tariffs.md shows
+            save_screenshot(page, "day-view-tariff-full.png", full_page=True),
+        ):
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -173,6 +173,7 @@ class ConsolePages(Controller):
                 "viewer": viewer,
                 "view": shown,
                 "window_choices": views.WINDOW_CHOICES,
+                "breakdown_parts": views.BREAKDOWN_PARTS,
                 "chart_data": views.script_json(shown.chart_data()),
             },
         )

@@ -13,6 +13,7 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,8 +30,10 @@ from energy_contracts.console.sessions import Viewer
 from energy_contracts.contracts import service as contracts
 from energy_contracts.effective import service as effective
 from energy_contracts.effective.schemas import CheapestWindow, EffectivePrices
-from energy_contracts.errors import Unprocessable
+from energy_contracts.errors import NotFound, Unprocessable
+from energy_contracts.series import service as series_service
 from energy_contracts.series.index import SERIES_INDEX
+from energy_contracts.tariffs import service as tariffs
 from energy_contracts.users import service as users
 from energy_contracts.users.models import User
 from energy_contracts.users.schemas import UserCreate
@@ -55,12 +58,27 @@ class RunningOut:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesRunningOut:
+    series_id: uuid.UUID
+    name: str
+    interval_minutes: int
+    area: str | None
+    known_until: datetime | None
+    """None: the series has no prices at all."""
+    ran_out: bool
+    """Its last price has already stopped holding (or it never had one)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Overview:
     totals: Totals
     running_out: list[RunningOut]
     """Contracts whose prices stop within ``RUNNING_OUT_WITHIN``, soonest first."""
     ran_out: int
     """Contracts whose last price has already stopped holding."""
+    series: list[SeriesRunningOut]
+    """Price series without prices, then those whose prices stop within
+    ``RUNNING_OUT_WITHIN`` (or stopped already), soonest first."""
 
 
 async def overview(session: AsyncSession, viewer: Viewer, now: datetime) -> Overview:
@@ -97,7 +115,42 @@ async def overview(session: AsyncSession, viewer: Viewer, now: datetime) -> Over
             break
         cursor = page.next_cursor
     running_out.sort(key=lambda item: item.known_until)
-    return Overview(totals, running_out, ran_out)
+    return Overview(totals, running_out, ran_out, await _series_running_out(session, viewer, now))
+
+
+async def _series_running_out(
+    session: AsyncSession, viewer: Viewer, now: datetime
+) -> list[SeriesRunningOut]:
+    """The series the API's ``prices_known_until_before`` finds, and those without prices:
+    every contract linked to one of them has no price beyond it."""
+    found: list[SeriesRunningOut] = []
+    cursor: str | None = None
+    while True:
+        page = await series_service.list_series(
+            session,
+            viewer.org_id,
+            prices_known_until_before=now + RUNNING_OUT_WITHIN,
+            or_without_prices=True,
+            cursor=cursor,
+            limit=OVERVIEW_PAGE,
+        )
+        for view in page.items:
+            series, until = view.series, view.prices_known_until
+            found.append(
+                SeriesRunningOut(
+                    series.id,
+                    series.name,
+                    series.interval_minutes,
+                    series.area,
+                    until,
+                    until is None or until <= now,
+                )
+            )
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    found.sort(key=lambda item: (item.known_until is not None, item.known_until or now))
+    return found
 
 
 # --- users ---------------------------------------------------------------------------------
@@ -153,6 +206,53 @@ async def user_page(session: AsyncSession, viewer: Viewer, user_id: uuid.UUID) -
 # --- a building's day ----------------------------------------------------------------------
 
 
+BREAKDOWN_PARTS = ("energy", "grid", "levy", "other", "vat")
+PRICE_BASES = {
+    "all_in": "all-in: grid fees, levies and taxes included",
+    "energy_only": "energy only: without grid fees, levies and taxes",
+    "mixed": "mixed: some prices include grid fees, levies and taxes and some do not, "
+    "so levels and the cheapest window compare unlike prices",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PricedBy:
+    """A contract that prices the building, as the day view names it."""
+
+    contract_id: uuid.UUID
+    source: str
+    """``building`` or ``user``, as in the answer."""
+    series_id: uuid.UUID | None
+    series_name: str | None
+    """Index-linked (SPEC §4a): its energy price is this series' × factor + markup."""
+    factor: Decimal | None
+    markup: Decimal | None
+    tariff_id: uuid.UUID | None
+    tariff_name: str | None
+
+    @property
+    def label(self) -> str:
+        """E.g. ``building · series EPEX AT × 1.2 + 0.01 · tariff Wiener Netze``."""
+        parts = [self.source]
+        if self.series_id is not None:
+            formula = f"series {self.series_name or self.series_id}"
+            if self.factor is not None and self.factor != 1:
+                formula += f" × {_text(self.factor)}"
+            if self.markup:
+                formula += f" + {_text(self.markup)}"
+            parts.append(formula)
+        if self.tariff_id is not None:
+            parts.append(f"tariff {self.tariff_name or self.tariff_id}")
+        return " · ".join(parts)
+
+    @property
+    def sentence(self) -> str:
+        """E.g. ``the building's contract, series EPEX AT × 1.2 + 0.01, tariff Wiener
+        Netze``."""
+        whose = "the building's contract" if self.source == "building" else "the user's contract"
+        return ", ".join([whose, *self.label.split(" · ")[1:]])
+
+
 @dataclass(frozen=True, slots=True)
 class TableRow:
     start: datetime
@@ -160,9 +260,13 @@ class TableRow:
     start_local: str
     end_local: str
     price: str | None
+    breakdown: dict[str, str] | None
+    """``BREAKDOWN_PARTS`` as exact text where a tariff applies, else None."""
+    includes_external_components: bool | None
     level: str | None
     source: str | None
     contract_id: uuid.UUID | None
+    priced_by: PricedBy | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +282,28 @@ class DayView:
     window: CheapestWindow | None
     window_problem: str | None
     now: datetime
+    priced_by: list[PricedBy]
+    """The building's contract, then the user-level one (those that exist)."""
+
+    @property
+    def has_breakdown(self) -> bool:
+        """A tariff applies somewhere this day: the table shows its parts."""
+        return any(row.breakdown is not None for row in self.rows)
+
+    @property
+    def price_basis(self) -> str | None:
+        return self.answer.price_basis
+
+    @property
+    def price_basis_text(self) -> str:
+        basis = self.answer.price_basis
+        if basis is not None:
+            return PRICE_BASES[basis]
+        if any(row.price is not None for row in self.rows):
+            return (
+                "the contracts do not say whether their prices include grid fees, levies and taxes"
+            )
+        return "no price is known"
 
     @property
     def hours(self) -> str:
@@ -249,16 +375,23 @@ async def day_view(
         )
     except Unprocessable as refused:
         window_problem = refused.detail
+    priced_by = [await _priced_by(session, viewer, applicable) for applicable in subject.contracts]
+    by_contract = {item.contract_id: item for item in priced_by}
     rows = [
         TableRow(
             interval.start,
             interval.end,
             _local_time(interval.start, subject.timezone),
             _local_time(interval.end, subject.timezone),
-            None if interval.price is None else str(interval.price),
+            None if interval.price is None else _text(interval.price),
+            None
+            if interval.breakdown is None
+            else {part: _text(getattr(interval.breakdown, part)) for part in BREAKDOWN_PARTS},
+            interval.includes_external_components,
             interval.level,
             interval.source,
             interval.contract_id,
+            None if interval.contract_id is None else by_contract.get(interval.contract_id),
         )
         for interval in answer.intervals
     ]
@@ -274,7 +407,44 @@ async def day_view(
         window,
         window_problem,
         now,
+        priced_by,
     )
+
+
+async def _priced_by(
+    session: AsyncSession, viewer: Viewer, applicable: effective.ApplicableContract
+) -> PricedBy:
+    """The names of the series and the tariff the pricing read (ids, if either went
+    meanwhile)."""
+    terms = applicable.contract
+    series_name = tariff_name = None
+    if terms.series_id is not None:
+        try:
+            series = await series_service.get_series(session, viewer.org_id, terms.series_id)
+            series_name = series.name
+        except NotFound:
+            pass
+    if terms.tariff_id is not None:
+        try:
+            tariff = await tariffs.get_tariff(session, viewer.org_id, terms.tariff_id)
+            tariff_name = tariff.name
+        except NotFound:
+            pass
+    return PricedBy(
+        terms.id,
+        applicable.source,
+        terms.series_id,
+        series_name,
+        terms.index_factor,
+        terms.index_markup,
+        terms.tariff_id,
+        tariff_name,
+    )
+
+
+def _text(value: Decimal) -> str:
+    """Exact, in fixed notation (``0.00000012``, never ``1.2E-7``)."""
+    return format(value, "f")
 
 
 def _local_time(instant: datetime, timezone: ZoneInfo) -> str:
@@ -289,21 +459,50 @@ def script_json(document: bytes) -> str:
     return document.decode().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+CSV_COLUMNS = (
+    "start",
+    "end",
+    "price",
+    *BREAKDOWN_PARTS,
+    "includes_external_components",
+    "price_basis",
+    "level",
+    "source",
+    "contract_id",
+    "series_id",
+    "tariff_id",
+)
+
+
 def prices_csv(view: DayView) -> str:
     """The day's table: ``start`` and ``end`` as instants with the local offset, ``price``
-    exactly as stored (empty where unknown)."""
+    exactly as the answer has it (the total where a tariff applies; empty where unknown),
+    its breakdown (empty without a tariff), and the day's ``price_basis`` on every row. The
+    columns are the same whether a tariff applies or not."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["start", "end", "price", "level", "source", "contract_id"])
+    writer.writerow(CSV_COLUMNS)
+    basis = view.price_basis or ""
     for row in view.rows:
+        parts = row.breakdown or {}
+        priced_by = row.priced_by
         writer.writerow(
             [
                 row.start.astimezone(view.timezone).isoformat(),
                 row.end.astimezone(view.timezone).isoformat(),
                 row.price or "",
+                *(parts.get(part, "") for part in BREAKDOWN_PARTS),
+                _flag(row.includes_external_components),
+                basis,
                 row.level or "",
                 row.source or "",
                 row.contract_id or "",
+                "" if priced_by is None else priced_by.series_id or "",
+                "" if priced_by is None else priced_by.tariff_id or "",
             ]
         )
     return out.getvalue()
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else str(value).lower()

@@ -36,9 +36,11 @@ async def page(
     running_out_before: datetime | None,
     after_id: uuid.UUID | None,
     limit: int,
+    or_without_prices: bool = False,
 ) -> Sequence[Series]:
     """One keyset page ordered by id (the primary key (org_id, id) serves it); with
-    ``running_out_before``, only series whose last price stops holding before it."""
+    ``running_out_before``, only series whose last price stops holding before it, and with
+    ``or_without_prices`` also those that have none."""
     statement = scoped(Series, org_id)
     if running_out_before is not None:
         last = (
@@ -46,17 +48,16 @@ async def page(
             .where(SERIES_PRICES.table.c.org_id == Series.org_id, SERIES_PRICES.owner == Series.id)
             .scalar_subquery()
         )
-        statement = statement.where(
-            or_(
-                *(
-                    and_(
-                        Series.interval_minutes == minutes,
-                        last < running_out_before - timedelta(minutes=minutes),
-                    )
-                    for minutes in (15, 30, 60)
-                )
+        running_out = [
+            and_(
+                Series.interval_minutes == minutes,
+                last < running_out_before - timedelta(minutes=minutes),
             )
-        )
+            for minutes in (15, 30, 60)
+        ]
+        if or_without_prices:
+            running_out.append(last.is_(None))
+        statement = statement.where(or_(*running_out))
     if after_id is not None:
         statement = statement.where(Series.id > after_id)
     result = await session.scalars(statement.order_by(Series.id).limit(limit))

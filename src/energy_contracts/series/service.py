@@ -112,14 +112,18 @@ async def list_series(
     prices_known_until_before: datetime | None,
     cursor: str | None,
     limit: int,
+    or_without_prices: bool = False,
 ) -> Page[SeriesView]:
-    """One page ordered by series id, after the id the cursor names."""
+    """One page ordered by series id, after the id the cursor names. The filter
+    ``prices_known_until_before`` is strict and leaves out series without prices (SPEC §11)
+    unless ``or_without_prices`` (the console's overview: a series nobody filled)."""
     found = await repository.page(
         session,
         org_id,
         running_out_before=prices_known_until_before,
         after_id=BY_ID.after(cursor),
         limit=limit + 1,
+        or_without_prices=or_without_prices,
     )
     page = page_of(found, limit, BY_ID, lambda series: series.id)
     last = await prices.last_price_instants(

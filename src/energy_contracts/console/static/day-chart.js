@@ -5,8 +5,9 @@
  * 25-hour day is laid out as it passes (02:00 appears twice, or not at all). Each interval
  * is one horizontal step coloured by its level; the user-level contract's steps are dashed,
  * the building's solid. Unknown stretches are shaded and labelled, the cheapest window is
- * banded, now is a line. When the answer carries a tariff breakdown, its parts are stacked
- * beneath the total. What was drawn is written back onto the canvas (data-drawn-*).
+ * banded, now is a line. When the answer carries a tariff breakdown, its parts (energy, grid,
+ * levy, other, VAT) are stacked beneath the total, by sign: positive parts upwards from zero,
+ * a negative part downwards. What was drawn is written back onto the canvas (data-drawn-*).
  */
 (function () {
   "use strict";
@@ -35,9 +36,11 @@
   var steps = function (valueOf) {
     var points = [];
     intervals.forEach(function (interval, index) {
-      var value = valueOf(interval);
+      var value = valueOf(interval, index);
       if (value === null) {
+        // As many points as the price's own dataset has (``owner``), all of them gaps.
         points.push({x: minutes(interval.start), y: null});
+        if (interval.price !== null) points.push({x: minutes(interval.end), y: null});
         return;
       }
       points.push({x: minutes(interval.start), y: value});
@@ -76,21 +79,33 @@
       }
     }
   }];
+  // A breakdown's parts stacked by sign, as stacked bars are: positive parts upwards from
+  // zero, negative ones (a negative energy price) downwards, so that no two areas overlap;
+  // the total is the line. ``stack[i][k]`` is part k's [bottom, top] in interval i.
+  var stack = intervals.map(function (interval) {
+    if (!interval.breakdown) return null;
+    var up = 0, down = 0;
+    return PARTS.map(function (part) {
+      var value = Number(interval.breakdown[part[0]]);
+      if (value >= 0) { up += value; return [up - value, up]; }
+      down += value;
+      return [down - value, down];
+    });
+  });
   if (hasBreakdown) {
-    // Stacked by hand: each part is drawn at the running sum of the parts below it.
+    // One dataset per part for the legend, the tooltip and the scale (its far edges); the
+    // areas themselves are drawn beneath the line (``areas``).
     PARTS.forEach(function (part, depth) {
       datasets.push({
         label: part[0],
-        data: steps(function (interval) {
-          if (!interval.breakdown) return null;
-          var sum = 0;
-          for (var k = 0; k <= depth; k++) sum += Number(interval.breakdown[PARTS[k][0]]);
-          return sum;
+        data: steps(function (interval, index) {
+          return stack[index] ? stack[index][depth][1] : null;
         }),
         borderWidth: 0,
         pointRadius: 0,
         backgroundColor: part[1] + "cc",
-        fill: depth === 0 ? "origin" : "-1",
+        borderColor: part[1],
+        fill: false,
         spanGaps: false
       });
     });
@@ -100,8 +115,9 @@
   var xOf = function (chart, value) { return chart.scales.x.getPixelForValue(value); };
 
   // Beneath the line: each known interval's area in its level's colour (unless the parts of
-  // a breakdown fill it), each unknown stretch shaded and labelled. Edges on whole pixels, so
-  // that neighbouring areas meet without a seam.
+  // its breakdown fill it: a day may mix a contract with a tariff and one without), each
+  // unknown stretch shaded and labelled. Edges on whole pixels, so that neighbouring areas
+  // meet without a seam.
   var areas = {
     id: "levelsAndUnknownStretches",
     beforeDatasetsDraw: function (chart) {
@@ -109,7 +125,7 @@
       var zero = Math.min(Math.max(chart.scales.y.getPixelForValue(0), area.top), area.bottom);
       drawn.gaps = 0;
       ctx.save();
-      intervals.forEach(function (interval) {
+      intervals.forEach(function (interval, index) {
         var x0 = Math.round(xOf(chart, minutes(interval.start)));
         var x1 = Math.round(xOf(chart, minutes(interval.end)));
         if (interval.price === null) {
@@ -124,10 +140,18 @@
           ctx.fillText("no price", 0, 0);
           ctx.restore();
           drawn.gaps += 1;
-        } else if (!hasBreakdown) {
+        } else if (!interval.breakdown) {
           var y = chart.scales.y.getPixelForValue(Number(interval.price));
           ctx.fillStyle = (LEVEL[interval.level] || CONNECTOR) + "b3";
           ctx.fillRect(x0, Math.min(y, zero), x1 - x0, Math.abs(zero - y));
+        } else {
+          stack[index].forEach(function (edges, depth) {
+            if (!chart.isDatasetVisible(depth + 1)) return;
+            var bottom = Math.round(chart.scales.y.getPixelForValue(edges[0]));
+            var top = Math.round(chart.scales.y.getPixelForValue(edges[1]));
+            ctx.fillStyle = PARTS[depth][1] + "cc";
+            ctx.fillRect(x0, Math.min(top, bottom), x1 - x0, Math.abs(bottom - top));
+          });
         }
       });
       ctx.restore();

@@ -58,6 +58,7 @@ from energy_contracts_client.models import (
     NewBuilding,
     NewContract,
     NewPriceSeries,
+    NewTariff,
     NewUser,
     Organisation,
     Page,
@@ -67,6 +68,7 @@ from energy_contracts_client.models import (
     PriceSeries,
     PriceSeriesChanges,
     PriceWriteSummary,
+    Tariff,
     User,
     UserChanges,
 )
@@ -158,6 +160,15 @@ def _series(response: httpx.Response) -> PriceSeries:
 
 
 _series_decoder = msgspec.json.Decoder(PriceSeries)
+
+
+def _tariff(response: httpx.Response) -> Tariff:
+    tariff = _tariff_decoder.decode(response.content)
+    etag = response.headers.get("etag")
+    return msgspec.structs.replace(tariff, etag=etag) if etag else tariff
+
+
+_tariff_decoder = msgspec.json.Decoder(Tariff)
 
 
 def _params(**values: object) -> dict[str, str]:
@@ -629,6 +640,61 @@ class ApiMethods:
     ) -> Flow[int]:
         return self._delete_prices(_series_path(series_id), from_, to)
 
+    # -- tariffs --
+
+    @operation
+    def create_tariff(self, tariff: NewTariff) -> Flow[Tariff]:
+        """Create a tariff (grid fees, levies, VAT, a standing charge); a name already used
+        in the organisation is a ``ConflictError``, a rule broken a ``ValidationError``."""
+        return self._core.exchange(Call("POST", _tariff, path=("tariffs",), body=encode(tariff)))
+
+    @operation
+    def get_tariff(self, tariff_id: Id) -> Flow[Tariff]:
+        """The tariff; ``tariff.etag`` is its version."""
+        return self._core.exchange(Call("GET", _tariff, path=_tariff_path(tariff_id)))
+
+    @operation
+    def list_tariffs(
+        self, *, limit: int | None = None, cursor: str | None = None
+    ) -> Flow[Page[Tariff]]:
+        """One page of the organisation's tariffs, by id; see ``iter_tariffs``."""
+        return self._core.exchange(self._tariffs_page(limit, cursor))
+
+    @paged
+    def iter_tariffs(self, *, page_size: int | None = None) -> Call[Page[Tariff]]:
+        """Every tariff of the organisation, page by page."""
+        return self._tariffs_page(page_size, None)
+
+    def _tariffs_page(self, limit: int | None, cursor: str | None) -> Call[Page[Tariff]]:
+        return Call(
+            "GET", page_of(Tariff), path=("tariffs",), params=_params(limit=limit, cursor=cursor)
+        )
+
+    @operation
+    def replace_tariff(
+        self, tariff_id: Id, tariff: NewTariff, *, if_match: str | None = None
+    ) -> Flow[Tariff]:
+        """Replace the tariff whole (``PUT``): fields left out take their defaults, so start
+        from ``get_tariff(...).as_new()`` to change one thing. With ``if_match=tariff.etag``
+        a change made since that version is a ``PreconditionFailedError``."""
+        return self._core.exchange(
+            Call(
+                "PUT",
+                _tariff,
+                path=_tariff_path(tariff_id),
+                body=encode(tariff),
+                headers=_if_match(if_match),
+            )
+        )
+
+    @operation
+    def delete_tariff(self, tariff_id: Id, *, if_match: str | None = None) -> Flow[None]:
+        """Delete the tariff; a ``ConflictError`` (``contract_count``) while contracts name
+        it."""
+        return self._core.exchange(
+            Call("DELETE", NO_CONTENT, path=_tariff_path(tariff_id), headers=_if_match(if_match))
+        )
+
     # -- effective prices, cheapest windows, cost --
 
     @operation
@@ -724,6 +790,10 @@ def _prices_page(
 
 def _series_path(series_id: Id) -> tuple[str, ...]:
     return ("price-series", str(series_id))
+
+
+def _tariff_path(tariff_id: Id) -> tuple[str, ...]:
+    return ("tariffs", str(tariff_id))
 
 
 def _building_path(user_id: Id, building_id: Id) -> tuple[str, ...]:

@@ -8,23 +8,33 @@ hand in the comments, and compared exactly.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import msgspec
 import pytest
 
 from energy_contracts_client import (
+    AsyncEnergyContractsClient,
     ConflictError,
+    Consumption,
     ContractChanges,
+    CostLine,
+    NewBuilding,
     NewContract,
     NewTariff,
     NewUser,
     NotFoundError,
     PreconditionFailedError,
+    Price,
+    PriceBreakdown,
+    StandingCharge,
     Tariff,
     TariffComponent,
     TariffWindow,
+    ValidationError,
+    WindowSlot,
 )
 from tests.client.conftest import ClientFactory
 from tests.support.tenants import Tenant
@@ -163,3 +173,161 @@ async def test_a_tariff_named_by_a_contract_cannot_be_deleted(
     assert dropped.tariff_id is None
     with pytest.raises(NotFoundError):
         await api.get_tariff(tariff.id)
+
+
+# --- all-in answers -------------------------------------------------------------------------
+
+# Wednesday 15 January 2025 in Vienna (UTC+1): local 04:00–08:00 is 03:00–07:00 UTC.
+Z = [datetime(2025, 1, 15, hour, tzinfo=UTC) for hour in range(24)]
+WHOLESALE = [
+    Price(Decimal("0.10"), Z[3]),  # local 04:00, in the night window
+    Price(Decimal("0.08"), Z[4]),  # local 05:00, in the night window
+    Price(Decimal("0.05"), Z[5]),  # local 06:00, the default grid price: cheapest wholesale
+    Price(Decimal("-0.20"), Z[6]),  # local 07:00, negative
+]
+ZERO = Decimal(0)
+ALL_IN = [
+    # net = energy + grid + levy; VAT 20 % of net, 0 where net < 0 (vat_on_negative false).
+    # 0.10 + 0.0225 + 0.015 = 0.1375; VAT 0.0275; total 0.165
+    (Z[3], Z[4], Decimal("0.165"), PriceBreakdown(Decimal("0.10"), Decimal("0.0225"),
+                                                  Decimal("0.015"), ZERO, Decimal("0.0275"))),
+    # 0.08 + 0.0225 + 0.015 = 0.1175; VAT 0.0235; total 0.141
+    (Z[4], Z[5], Decimal("0.141"), PriceBreakdown(Decimal("0.08"), Decimal("0.0225"),
+                                                  Decimal("0.015"), ZERO, Decimal("0.0235"))),
+    # 0.05 + 0.0749 + 0.015 = 0.1399; VAT 0.02798; total 0.16788
+    (Z[5], Z[6], Decimal("0.16788"), PriceBreakdown(Decimal("0.05"), Decimal("0.0749"),
+                                                    Decimal("0.015"), ZERO, Decimal("0.02798"))),
+    # -0.20 + 0.0749 + 0.015 = -0.1101 < 0: no VAT; total -0.1101
+    (Z[6], Z[7], Decimal("-0.1101"), PriceBreakdown(Decimal("-0.20"), Decimal("0.0749"),
+                                                    Decimal("0.015"), ZERO, ZERO)),
+]  # fmt: skip
+
+
+@dataclass
+class Priced:
+    user_id: uuid.UUID
+    building_id: uuid.UUID
+    contract_id: uuid.UUID
+
+
+async def wholesale_building_with_tariff(api: AsyncEnergyContractsClient) -> Priced:
+    tariff = await api.create_tariff(SECTION_14A)
+    user = await api.create_user(NewUser(email=email()))
+    building = await api.create_building(user.id, NewBuilding(name="Home"))
+    contract = await api.create_contract(
+        user.id,
+        NewContract(
+            energy_contract_type="spot_hourly",
+            building_id=building.id,
+            currency_energy_price="EUR",
+            energy_price_includes_external_components=False,
+            tariff_id=tariff.id,
+            energy_prices=WHOLESALE,
+        ),
+    )
+    return Priced(user.id, building.id, contract.id)
+
+
+async def test_effective_prices_with_a_tariff_are_totals_with_their_parts(
+    connect: ClientFactory, tenant: Tenant
+) -> None:
+    api = connect(tenant)
+    priced = await wholesale_building_with_tariff(api)
+
+    answer = await api.effective_prices(priced.user_id, priced.building_id, from_=Z[3], to=Z[8])
+
+    assert (answer.currency, answer.timezone, answer.price_basis) == (
+        "EUR", "Europe/Vienna", "all_in",
+    )  # fmt: skip
+    assert [(i.start, i.end, i.price, i.breakdown) for i in answer.intervals] == [
+        *ALL_IN,
+        (Z[7], Z[8], None, None),  # unknown: no price, no parts
+    ]
+    assert {(i.contract_id, i.source, i.includes_external_components)
+            for i in answer.intervals[:4]} == {(priced.contract_id, "building", True)}  # fmt: skip
+    # Levels rank totals: median 0.153, scale = max − min = 0.16788 + 0.1101 = 0.27798;
+    # r = 0.043, −0.043, 0.054 (NORMAL) and −0.946 (VERY_CHEAP).
+    assert [i.level for i in answer.intervals] == [
+        "NORMAL", "NORMAL", "NORMAL", "VERY_CHEAP", None,
+    ]  # fmt: skip
+
+
+async def test_the_cheapest_window_ranks_totals_and_takes_a_day(
+    connect: ClientFactory, tenant: Tenant
+) -> None:
+    api = connect(tenant)
+    priced = await wholesale_building_with_tariff(api)
+    ids = (priced.user_id, priced.building_id)
+
+    # Local 04:00–07:00: wholesale is cheapest at 06:00 (0.05), but the night grid window
+    # makes 05:00 the cheapest total (0.141 < 0.165 < 0.16788).
+    morning = await api.cheapest_window(*ids, minutes=60, from_=Z[3], to=Z[6])
+    day = await api.cheapest_window(*ids, minutes=120, day=date(2025, 1, 15))
+    with pytest.raises(ValidationError) as both:
+        await api.cheapest_window(*ids, minutes=60, day=date(2025, 1, 15), from_=Z[3])
+    with pytest.raises(ValidationError) as unknown:
+        await api.cheapest_window(*ids, minutes=60, day=date(2025, 1, 16))
+
+    assert (morning.start, morning.end) == (Z[4], Z[5])
+    assert (morning.average_price, morning.currency, morning.price_basis) == (
+        Decimal("0.141"), "EUR", "all_in",
+    )  # fmt: skip
+    assert morning.slots == [WindowSlot(Z[4], Z[5], Decimal("0.141"))]
+    # Two hours within the local day, wholly known: 06:00–08:00 local has the lowest mean,
+    # (0.16788 − 0.1101) / 2 = 0.02889.
+    assert (day.start, day.end, day.average_price) == (Z[5], Z[7], Decimal("0.02889"))
+    assert [error.field for error in both.value.errors] == ["day"]
+    assert [error.field for error in unknown.value.errors] == ["day"]
+
+
+async def test_a_cost_adds_the_standing_charge_and_names_each_piece(
+    connect: ClientFactory, tenant: Tenant
+) -> None:
+    api = connect(tenant)
+    priced = await wholesale_building_with_tariff(api)
+
+    cost = await api.cost(
+        priced.user_id,
+        priced.building_id,
+        [
+            Consumption(start=Z[3], end=Z[5], kwh=Decimal("2")),  # 1 kWh in each hour
+            Consumption(start=Z[5], end=Z[6], kwh=Decimal("1.5")),
+        ],
+    )
+
+    # Energy: 1 × 0.165 + 1 × 0.141 + 1.5 × 0.16788 = 0.306 + 0.25182 = 0.55782.
+    # Standing charge: the span 03:00–06:00 UTC is 3 of the local day's 24 hours, 0.125 day;
+    # net 0.41 × 0.125 = 0.05125, VAT 20 % 0.01025, total 0.0615.
+    assert cost.standing_charge == StandingCharge(
+        per_day=Decimal("0.41"),
+        days=Decimal("0.125"),
+        net=Decimal("0.05125"),
+        vat=Decimal("0.01025"),
+        total=Decimal("0.0615"),
+    )
+    assert (cost.total_cost, cost.covered_kwh, cost.uncovered_kwh) == (
+        Decimal("0.61932"), Decimal("3.5"), ZERO,
+    )  # fmt: skip
+    assert (cost.currency, cost.price_basis) == ("EUR", "all_in")
+    assert cost.breakdown == [
+        CostLine(start, end, kwh, price, kwh * price, priced.contract_id, "building", True)
+        for start, end, kwh, price in [
+            (Z[3], Z[4], Decimal(1), Decimal("0.165")),
+            (Z[4], Z[5], Decimal(1), Decimal("0.141")),
+            (Z[5], Z[6], Decimal("1.5"), Decimal("0.16788")),
+        ]
+    ]
+
+
+async def test_no_price_now_is_not_found(connect: ClientFactory, tenant: Tenant) -> None:
+    api = connect(tenant)
+    priced = await wholesale_building_with_tariff(api)  # prices of January 2025 only
+
+    with pytest.raises(NotFoundError) as building:
+        await api.current_effective_price(priced.user_id, priced.building_id)
+    with pytest.raises(NotFoundError) as user:
+        await api.current_effective_price(priced.user_id)
+
+    assert building.value.type is not None
+    assert building.value.type.endswith("no-current-price")
+    assert user.value.type == building.value.type

@@ -724,7 +724,8 @@ class ApiMethods:
     def current_effective_price(
         self, user_id: Id, building_id: Id | None = None
     ) -> Flow[EffectiveInterval]:
-        """The effective-price interval that contains now."""
+        """The effective-price interval that contains now; a ``NotFoundError`` (problem
+        type ``no-current-price``) when no price is known now."""
         return self._core.exchange(
             Call(
                 "GET",
@@ -742,24 +743,29 @@ class ApiMethods:
         minutes: int,
         from_: datetime | None = None,
         to: datetime | None = None,
+        day: date | None = None,
         contiguous: bool = True,
     ) -> Flow[CheapestWindow]:
         """The cheapest wholly priced ``minutes`` in ``[from_, to)`` (earliest on a tie; the
-        service's defaults are now and 24 hours later); ``contiguous=False`` picks the
-        cheapest grid slots adding up to ``minutes``."""
+        service's defaults are now and 24 hours later), or in the building's local ``day``
+        (not together with ``from_``/``to``); ``contiguous=False`` picks the cheapest grid
+        slots adding up to ``minutes``. With a tariff, windows are ranked by the total per
+        kWh. No wholly known window is a ``ValidationError`` naming the range."""
         return self._core.exchange(
             Call(
                 "GET",
                 decode_as(CheapestWindow),
                 path=(*_building_path(user_id, building_id), "cheapest-window"),
-                params=_params(minutes=minutes, from_=from_, to=to, contiguous=contiguous),
+                params=_params(minutes=minutes, from_=from_, to=to, day=day, contiguous=contiguous),
             )
         )
 
     @operation
     def cost(self, user_id: Id, building_id: Id, consumption: Iterable[Consumption]) -> Flow[Cost]:
         """What a consumption profile costs; energy where no price is known is reported as
-        ``uncovered_kwh``, never priced at zero."""
+        ``uncovered_kwh``, never priced at zero. With a tariff, each kWh is priced at the
+        total and ``standing_charge`` (included in ``total_cost``) covers the local days the
+        consumption's span touches."""
         return self._core.exchange(
             Call(
                 "POST",

@@ -449,10 +449,15 @@ class WindowSlot(msgspec.Struct, frozen=True):
 
 
 class CheapestWindow(msgspec.Struct, frozen=True):
+    """The cheapest wholly known window; with a tariff, prices are totals per kWh."""
+
     start: AwareDatetime
     end: AwareDatetime
     average_price: Decimal
     currency: str | None = None
+    price_basis: str | None = None
+    """Of the known prices of the range searched: ``all_in``, ``energy_only``, ``mixed``
+    (unlike prices were compared) or None."""
     slots: list[WindowSlot] = msgspec.field(default_factory=list)
 
 
@@ -486,6 +491,10 @@ class StandingCharge(msgspec.Struct, frozen=True):
 
 
 class Cost(msgspec.Struct, frozen=True):
+    """What a consumption profile costs: ``total_cost`` is the energy's cost plus the
+    standing charge's ``total`` (None without a tariff); ``breakdown`` names the contract
+    and the price of each piece."""
+
     total_cost: Decimal
     covered_kwh: Decimal
     uncovered_kwh: Decimal

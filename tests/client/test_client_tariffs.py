@@ -8,15 +8,18 @@ hand in the comments, and compared exactly.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import httpx
 import msgspec
 import pytest
 
 from energy_contracts_client import (
     AsyncEnergyContractsClient,
+    BuildingEffectivePrices,
     ConflictError,
     Consumption,
     ContractChanges,
@@ -33,10 +36,14 @@ from energy_contracts_client import (
     Tariff,
     TariffComponent,
     TariffWindow,
+    UnexpectedResponseError,
     ValidationError,
     WindowSlot,
 )
-from tests.client.conftest import ClientFactory
+from energy_contracts_client._core import LineReader
+from tests.client.conftest import ClientFactory, RecordedWaits
+from tests.client.faults import Fault, FaultInjector
+from tests.client.running import Service
 from tests.support.tenants import Tenant
 
 WINTER = [1, 2, 3, 10, 11, 12]
@@ -331,3 +338,216 @@ async def test_no_price_now_is_not_found(connect: ClientFactory, tenant: Tenant)
     assert building.value.type is not None
     assert building.value.type.endswith("no-current-price")
     assert user.value.type == building.value.type
+
+
+# --- every building of the organisation, as NDJSON ------------------------------------------
+
+DAY = date(2025, 1, 15)
+
+
+class Rechunked(httpx.AsyncBaseTransport):
+    """The real app's answers, delivered ``size`` bytes at a time (as a network may), so
+    that lines arrive cut anywhere."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, size: int) -> None:
+        self.inner = inner
+        self.size = size
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        body = await response.aread()
+        pieces = [body[i : i + self.size] for i in range(0, len(body), self.size)]
+        return httpx.Response(response.status_code, headers=response.headers, stream=Pieces(pieces))
+
+
+class Pieces(httpx.AsyncByteStream):
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self.pieces:
+            yield piece
+
+
+def test_lines_are_decoded_whole_however_the_bytes_are_cut() -> None:
+    text = b'{"price": 1}\n{"price": 2.5}\n{"price": -3}'
+    for size in (1, 2, 5, len(text)):
+        reader = LineReader(dict[str, Decimal], "GET /x")
+        decoded = [
+            item for i in range(0, len(text), size) for item in reader.feed(text[i : i + size])
+        ]
+        decoded += reader.finish()  # the last line has no newline
+        assert decoded == [{"price": Decimal(1)}, {"price": Decimal("2.5")},
+                           {"price": Decimal(-3)}]  # fmt: skip
+    with pytest.raises(UnexpectedResponseError, match="GET /x: unreadable line"):
+        LineReader(dict[str, Decimal], "GET /x").feed(b'{"price": 1}\n{"price":\n')
+
+
+def without_ids(line: BuildingEffectivePrices) -> dict[str, object]:
+    answer = msgspec.structs.asdict(line)
+    del answer["user_id"], answer["building_id"]
+    return answer
+
+
+async def buildings_in_three_time_zones(api: AsyncEnergyContractsClient) -> list[Priced]:
+    """The Vienna building with the tariff, and a user-level monthly all-in contract over
+    buildings in London and New York."""
+    vienna = await wholesale_building_with_tariff(api)
+    user = await api.create_user(NewUser(email=email()))
+    contract = await api.create_contract(
+        user.id,
+        NewContract(
+            energy_contract_type="monthly",
+            currency_energy_price="EUR",
+            energy_price_includes_external_components=True,
+            energy_prices=[Price(Decimal("0.2875"), datetime(2024, 12, 31, 23, tzinfo=UTC))],
+        ),
+    )
+    others = [
+        Priced(user.id, (await api.create_building(user.id, NewBuilding(name=zone,
+                                                                        timezone=zone))).id,
+               contract.id)
+        for zone in ("Europe/London", "America/New_York")
+    ]  # fmt: skip
+    return [vienna, *others]
+
+
+@pytest.mark.parametrize("interval", [None, 30])
+async def test_every_buildings_line_is_its_own_answer_on_its_local_day(
+    connect: ClientFactory, tenant: Tenant, faults: FaultInjector, interval: int | None
+) -> None:
+    api = connect(tenant, transport=Rechunked(httpx.ASGITransport(app=faults), 7))
+    buildings = await buildings_in_three_time_zones(api)
+
+    lines = [
+        line
+        async for line in api.iter_organisation_effective_prices(
+            DAY, interval=interval, page_size=2
+        )
+    ]
+
+    assert [(line.user_id, line.building_id) for line in lines] == sorted(
+        ((b.user_id, b.building_id) for b in buildings), key=lambda ids: str(ids[1])
+    )
+    for line in lines:
+        single = await api.effective_prices(line.user_id, line.building_id, day=DAY,
+                                            interval=interval)  # fmt: skip
+        assert without_ids(line) == msgspec.structs.asdict(single)
+    # Two pages of two and one building, each one request.
+    assert len(faults.requests_to(f"{tenant.org_id}/effective-prices")) == 2
+    vienna = next(line for line in lines if line.building_id == buildings[0].building_id)
+    assert (vienna.from_, vienna.to, vienna.timezone) == (
+        datetime(2025, 1, 14, 23, tzinfo=UTC), Z[23], "Europe/Vienna",
+    )  # fmt: skip
+    if interval is None:
+        assert [(i.start, i.end, i.price, i.breakdown) for i in vienna.intervals] == [
+            (datetime(2025, 1, 14, 23, tzinfo=UTC), Z[3], None, None),
+            *ALL_IN,
+            (Z[7], Z[23], None, None),
+        ]
+    new_york = next(line for line in lines if line.timezone == "America/New_York")
+    assert (new_york.from_, new_york.to) == (
+        datetime(2025, 1, 15, 5, tzinfo=UTC), datetime(2025, 1, 16, 5, tzinfo=UTC),
+    )  # fmt: skip
+
+
+async def test_the_next_page_is_asked_for_when_this_one_is_used_up(
+    connect: ClientFactory, tenant: Tenant, faults: FaultInjector, waits: RecordedWaits
+) -> None:
+    api = connect(tenant)
+    buildings = await buildings_in_three_time_zones(api)
+    bulk = f"{tenant.org_id}/effective-prices"
+    faults.inject(Fault(503, method="GET", path_suffix=bulk, headers={"Retry-After": "2"}))
+
+    lines = api.iter_organisation_effective_prices(DAY, page_size=1)
+    first = await anext(lines)
+    asked_for_the_first = len(faults.requests_to(bulk))
+    rest = [line async for line in lines]
+
+    assert waits == [2]  # the 503 was waited out
+    assert asked_for_the_first == 2  # the 503 and the first page, not yet the second
+    assert len(faults.requests_to(bulk)) == 4
+    assert sorted([first, *rest], key=lambda line: str(line.building_id)) == [first, *rest]
+    assert {line.building_id for line in [first, *rest]} == {b.building_id for b in buildings}
+
+
+async def test_bulk_errors_are_typed(connect: ClientFactory, tenant: Tenant) -> None:
+    api = connect(tenant)
+
+    with pytest.raises(ValidationError) as bad:
+        [line async for line in api.iter_organisation_effective_prices(DAY, interval=45)]
+    with pytest.raises(ValidationError) as too_many:
+        [line async for line in api.iter_organisation_effective_prices(DAY, page_size=10_001)]
+
+    assert [error.field for error in bad.value.errors] == ["interval"]
+    assert [error.field for error in too_many.value.errors] == ["limit"]
+    assert [line async for line in api.iter_organisation_effective_prices(DAY)] == []
+
+
+# --- the blocking client against a running service ------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_blocking_client_with_a_tariff_and_the_bulk_read(service: Service) -> None:
+    own = service.new_organisation("Tariffs")  # the bulk read sees only these buildings
+    local_day = (datetime(2025, 1, 14, 23, tzinfo=UTC), Z[23])
+    with own.client() as api:
+        tariff = api.create_tariff(SECTION_14A)
+        user = api.create_user(NewUser(email=email()))
+        home = api.create_building(user.id, NewBuilding(name="Home"))
+        away = api.create_building(user.id, NewBuilding(name="Away", timezone="America/New_York"))
+        contract = api.create_contract(
+            user.id,
+            NewContract(
+                energy_contract_type="spot_hourly",
+                building_id=home.id,
+                currency_energy_price="EUR",
+                energy_price_includes_external_components=False,
+                tariff_id=tariff.id,
+                energy_prices=WHOLESALE,
+            ),
+        )
+        replaced = api.replace_tariff(
+            tariff.id,
+            msgspec.structs.replace(tariff.as_new(), standing_charge_per_day=Decimal("0.48")),
+            if_match=tariff.etag,
+        )
+        with pytest.raises(PreconditionFailedError):
+            api.delete_tariff(tariff.id, if_match=tariff.etag)
+        listed = list(api.iter_tariffs(page_size=1))
+        effective = api.effective_prices(user.id, home.id, from_=Z[3], to=Z[8])
+        window = api.cheapest_window(user.id, home.id, minutes=60, day=DAY)
+        # 24 kWh over the whole local day: 1 kWh an hour.
+        cost = api.cost(user.id, home.id, [Consumption(*local_day, kwh=Decimal(24))])
+        lines = list(api.iter_organisation_effective_prices(DAY, page_size=1))
+        singles = {
+            building_id: api.effective_prices(user.id, building_id, day=DAY)
+            for building_id in (home.id, away.id)
+        }
+
+    assert (replaced.standing_charge_per_day, replaced.etag) == (Decimal("0.48"), '"2"')
+    assert [t.id for t in listed] == [tariff.id]
+    assert effective.price_basis == "all_in"
+    assert [(i.start, i.end, i.price, i.breakdown) for i in effective.intervals] == [
+        *ALL_IN,
+        (Z[7], Z[8], None, None),
+    ]
+    assert (window.start, window.end, window.average_price) == (Z[6], Z[7], Decimal("-0.1101"))
+    # Energy: 0.165 + 0.141 + 0.16788 − 0.1101 = 0.36378 for the 4 known hours; 20 kWh
+    # uncovered. Standing charge: one whole day, 0.48 + 20 % VAT 0.096 = 0.576; in all
+    # 0.36378 + 0.576 = 0.93978.
+    assert cost.standing_charge == StandingCharge(
+        Decimal("0.48"), Decimal(1), Decimal("0.48"), Decimal("0.096"), Decimal("0.576")
+    )
+    assert (cost.total_cost, cost.covered_kwh, cost.uncovered_kwh) == (
+        Decimal("0.93978"), Decimal(4), Decimal(20),
+    )  # fmt: skip
+    assert [line.building_id for line in lines] == sorted([home.id, away.id], key=str)
+    for line in lines:
+        assert without_ids(line) == msgspec.structs.asdict(singles[line.building_id])
+        assert line.user_id == user.id
+    assert {line.building_id: line.price_basis for line in lines} == {
+        home.id: "all_in",
+        away.id: None,  # no contract: nothing known
+    }
+    assert contract.tariff_id == tariff.id

@@ -40,6 +40,7 @@ from energy_contracts_client.errors import (
 from energy_contracts_client.models import (
     Building,
     BuildingChanges,
+    BuildingEffectivePrices,
     CheapestWindow,
     Consumption,
     ContractChanges,
@@ -79,6 +80,7 @@ __all__ = [
     "BadRequestError",
     "Building",
     "BuildingChanges",
+    "BuildingEffectivePrices",
     "CheapestWindow",
     "ConflictError",
     "ConnectionFailedError",

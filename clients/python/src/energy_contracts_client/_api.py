@@ -35,10 +35,12 @@ import httpx
 import msgspec
 
 from energy_contracts_client._core import (
+    NDJSON,
     NO_CONTENT,
     Call,
     ClientCore,
     Flow,
+    Lines,
     decode_as,
     encode,
     page_of,
@@ -47,6 +49,7 @@ from energy_contracts_client._core import (
 from energy_contracts_client.models import (
     Building,
     BuildingChanges,
+    BuildingEffectivePrices,
     CheapestWindow,
     Consumption,
     ConsumptionProfile,
@@ -140,6 +143,32 @@ class paged(Generic[P, T]):
         @functools.wraps(build)
         def iterate(*args: Any, **kwargs: Any) -> Any:
             return client._iterate(build(client, *args, **kwargs))
+
+        return iterate
+
+
+class streamed(Generic[P, T]):
+    """An NDJSON API method as an iterator over its lines (async iterator on the async
+    client), each decoded as it arrives, following ``Link: rel="next"`` from page to page."""
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Lines[T]]) -> None:
+        self._build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, client: SyncApi, owner: type[Any]) -> Callable[P, Iterator[T]]: ...
+    @overload
+    def __get__(self, client: AsyncApi, owner: type[Any]) -> Callable[P, AsyncIterator[T]]: ...
+    def __get__(self, client: Any, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        build = self._build
+
+        @functools.wraps(build)
+        def iterate(*args: Any, **kwargs: Any) -> Any:
+            return client._stream(build(client, *args, **kwargs))
 
         return iterate
 
@@ -720,6 +749,36 @@ class ApiMethods:
             )
         )
 
+    @streamed
+    def iter_organisation_effective_prices(
+        self,
+        day: date,
+        *,
+        interval: int | None = None,
+        page_size: int | None = None,
+        cursor: str | None = None,
+    ) -> Lines[BuildingEffectivePrices]:
+        """What every building of the organisation pays on ``day``, each on its own local
+        day: one ``BuildingEffectivePrices`` per building, ordered by building id, equal to
+        the building's ``effective_prices(..., day=day, interval=interval)`` answer.
+
+        One request per page (``page_size`` buildings; the service's default 1,000, at most
+        10,000), streamed as NDJSON: each line is decoded as it arrives and the next page is
+        asked for when this one is used up, so memory holds a line, not a page. ``cursor``
+        starts at a page named by an earlier answer's ``Link``. A connection lost mid-page is
+        a ``ConnectionFailedError`` (the lines already yielded stand; nothing is retried).
+        """
+        return Lines(
+            Call(
+                "GET",
+                NO_CONTENT,
+                path=("effective-prices",),
+                params=_params(day=day, interval=interval, limit=page_size, cursor=cursor),
+                headers={"Accept": NDJSON},
+            ),
+            BuildingEffectivePrices,
+        )
+
     @operation
     def current_effective_price(
         self, user_id: Id, building_id: Id | None = None
@@ -833,6 +892,9 @@ class SyncApi(ApiMethods, abc.ABC):
     @abc.abstractmethod
     def _iterate(self, call: Call[Page[T]]) -> Iterator[T]: ...
 
+    @abc.abstractmethod
+    def _stream(self, lines: Lines[T]) -> Iterator[T]: ...
+
 
 class AsyncApi(ApiMethods, abc.ABC):
     """A client whose methods are awaited (``AsyncEnergyContractsClient``)."""
@@ -842,3 +904,6 @@ class AsyncApi(ApiMethods, abc.ABC):
 
     @abc.abstractmethod
     def _iterate(self, call: Call[Page[T]]) -> AsyncIterator[T]: ...
+
+    @abc.abstractmethod
+    def _stream(self, lines: Lines[T]) -> AsyncIterator[T]: ...

@@ -442,6 +442,14 @@ class EffectivePrices(msgspec.Struct, frozen=True):
     """``all_in``, ``energy_only``, ``mixed`` or None (nothing known, or nothing says)."""
 
 
+class BuildingEffectivePrices(EffectivePrices, frozen=True, kw_only=True):
+    """One line of the organisation-wide read: a building, with exactly what its
+    ``effective_prices(user_id, building_id, day=...)`` answers for its own local day."""
+
+    user_id: uuid.UUID
+    building_id: uuid.UUID
+
+
 class WindowSlot(msgspec.Struct, frozen=True):
     start: AwareDatetime
     end: AwareDatetime

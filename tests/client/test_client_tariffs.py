@@ -21,6 +21,7 @@ from energy_contracts_client import (
     AsyncEnergyContractsClient,
     BuildingEffectivePrices,
     ConflictError,
+    ConnectionFailedError,
     Consumption,
     ContractChanges,
     CostLine,
@@ -347,26 +348,41 @@ DAY = date(2025, 1, 15)
 
 class Rechunked(httpx.AsyncBaseTransport):
     """The real app's answers, delivered ``size`` bytes at a time (as a network may), so
-    that lines arrive cut anywhere."""
+    that lines arrive cut anywhere; with ``lost_after``, the connection of NDJSON answers
+    breaks after that many bytes."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, size: int) -> None:
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, size: int, *, lost_after: int | None = None
+    ) -> None:
         self.inner = inner
         self.size = size
+        self.lost_after = lost_after
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
         body = await response.aread()
+        lost = self.lost_after is not None and "ndjson" in response.headers["content-type"]
+        if lost:
+            body = body[: self.lost_after]
         pieces = [body[i : i + self.size] for i in range(0, len(body), self.size)]
-        return httpx.Response(response.status_code, headers=response.headers, stream=Pieces(pieces))
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=Pieces(pieces, lost=lost),
+            request=request,
+        )
 
 
 class Pieces(httpx.AsyncByteStream):
-    def __init__(self, pieces: list[bytes]) -> None:
+    def __init__(self, pieces: list[bytes], *, lost: bool = False) -> None:
         self.pieces = pieces
+        self.lost = lost
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for piece in self.pieces:
             yield piece
+        if self.lost:
+            raise httpx.ReadError("connection lost (injected)")
 
 
 def test_lines_are_decoded_whole_however_the_bytes_are_cut() -> None:
@@ -469,6 +485,28 @@ async def test_the_next_page_is_asked_for_when_this_one_is_used_up(
     assert len(faults.requests_to(bulk)) == 4
     assert sorted([first, *rest], key=lambda line: str(line.building_id)) == [first, *rest]
     assert {line.building_id for line in [first, *rest]} == {b.building_id for b in buildings}
+
+
+async def test_a_connection_lost_mid_page_keeps_the_whole_lines_and_is_not_retried(
+    connect: ClientFactory, tenant: Tenant, faults: FaultInjector
+) -> None:
+    api = connect(tenant)
+    await buildings_in_three_time_zones(api)
+    whole = [line async for line in api.iter_organisation_effective_prices(DAY)]
+    raw = (await tenant.get("effective-prices", params={"day": DAY.isoformat()})).content
+    first_line = raw.index(b"\n") + 1
+    broken = connect(  # the answer cut 50 bytes into its second line
+        tenant,
+        transport=Rechunked(httpx.ASGITransport(app=faults), 100, lost_after=first_line + 50),
+    )
+    lines = broken.iter_organisation_effective_prices(DAY)
+
+    received = await anext(lines)
+    with pytest.raises(ConnectionFailedError, match="connection lost"):
+        await anext(lines)  # the second line was cut
+
+    assert received == whole[0]
+    assert len(faults.requests_to(f"{tenant.org_id}/effective-prices")) == 2  # one each
 
 
 async def test_bulk_errors_are_typed(connect: ClientFactory, tenant: Tenant) -> None:

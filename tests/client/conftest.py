@@ -1,8 +1,9 @@
-"""Fixtures for the client tests: the async client wired to the real app in-process."""
+"""Fixtures for the client tests: the async client wired to the real app in-process, and
+the service running as a subprocess for the blocking client."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -12,6 +13,7 @@ from litestar import Litestar
 
 from energy_contracts_client import AsyncEnergyContractsClient
 from tests.client.faults import FaultInjector
+from tests.client.running import Service, running_service
 from tests.support.tenants import Tenant, TenantFactory
 
 BASE_URL = "http://testserver"
@@ -72,3 +74,9 @@ async def connect(faults: FaultInjector, waits: RecordedWaits) -> AsyncIterator[
             )
 
         yield factory
+
+
+@pytest.fixture(scope="module")
+def service(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """``energy-contracts serve`` on a new database, one per test module and backend."""
+    yield from running_service(backend, tmp_path_factory.mktemp(f"service-{backend}"))

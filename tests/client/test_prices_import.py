@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -39,7 +38,8 @@ from energy_contracts_client import (
     PriceWriteSummary,
     ValidationError,
 )
-from tests.support.databases import postgres_server, sqlite_url
+from tests.client.running import Service, checked
+from tests.support.databases import sqlite_url
 from tests.support.server import ServerProcess
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -48,81 +48,6 @@ pytestmark = pytest.mark.slow
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
-
-
-# --- a running service ----------------------------------------------------------------------
-
-
-@dataclass
-class Service:
-    url: str
-    env: dict[str, str]
-    client_id: str
-    client_secret: str
-
-    def cli(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "energy_contracts", *args],
-            capture_output=True,
-            text=True,
-            env={**self.env, **extra_env},
-            timeout=120,
-        )
-
-    def client(self) -> EnergyContractsClient:
-        return EnergyContractsClient(self.url, self.client_id, self.client_secret)
-
-    def import_prices(
-        self, feed_format: str, file: Path, *args: str, credentials: bool = True
-    ) -> subprocess.CompletedProcess[str]:
-        extra = (
-            {
-                "ENERGY_CONTRACTS_API_URL": self.url,
-                "ENERGY_CONTRACTS_CLIENT_ID": self.client_id,
-                "ENERGY_CONTRACTS_CLIENT_SECRET": self.client_secret,
-            }
-            if credentials
-            else {}
-        )
-        return self.cli("prices", "import", feed_format, str(file), *args, **extra)
-
-
-@pytest.fixture(scope="module")
-def service(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    directory = tmp_path_factory.mktemp(f"service-{backend}")
-    key_file = directory / "signing-key.pem"
-    key_file.write_bytes(new_private_key_pem())
-    server_db = postgres_server() if backend == "postgresql" else None
-    if backend == "postgresql" and server_db is None:
-        pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432")
-    database_url = server_db.create_database() if server_db else sqlite_url(directory)
-    server = ServerProcess(
-        database_url=database_url,
-        key_file=key_file,
-        log_file=directory / "server.log",
-        log_level="warning",
-    )
-    try:
-        asyncio.run(server.wait_until_ready())
-        url, env = server.base_url, server.env
-        bare = Service(url, env, "", "")
-        organisation = json.loads(
-            checked(bare.cli("org", "create", "--name", "Feeds", "--currency", "EUR",
-                             "--timezone", "Europe/Vienna", "--json")).stdout
-        )  # fmt: skip
-        client = json.loads(
-            checked(bare.cli("client", "create", "--org", organisation["id"], "--json")).stdout
-        )
-        yield Service(url, env, client["client_id"], client["client_secret"])
-    finally:
-        server.stop()
-        if server_db is not None:
-            server_db.drop_database(database_url)
-
-
-def checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert result.returncode == 0, result.stderr
-    return result
 
 
 @dataclass

@@ -35,10 +35,12 @@ import httpx
 import msgspec
 
 from energy_contracts_client._core import (
+    NDJSON,
     NO_CONTENT,
     Call,
     ClientCore,
     Flow,
+    Lines,
     decode_as,
     encode,
     page_of,
@@ -47,6 +49,7 @@ from energy_contracts_client._core import (
 from energy_contracts_client.models import (
     Building,
     BuildingChanges,
+    BuildingEffectivePrices,
     CheapestWindow,
     Consumption,
     ConsumptionProfile,
@@ -58,6 +61,7 @@ from energy_contracts_client.models import (
     NewBuilding,
     NewContract,
     NewPriceSeries,
+    NewTariff,
     NewUser,
     Organisation,
     Page,
@@ -67,6 +71,7 @@ from energy_contracts_client.models import (
     PriceSeries,
     PriceSeriesChanges,
     PriceWriteSummary,
+    Tariff,
     User,
     UserChanges,
 )
@@ -142,6 +147,32 @@ class paged(Generic[P, T]):
         return iterate
 
 
+class streamed(Generic[P, T]):
+    """An NDJSON API method as an iterator over its lines (async iterator on the async
+    client), each decoded as it arrives, following ``Link: rel="next"`` from page to page."""
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Lines[T]]) -> None:
+        self._build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, client: SyncApi, owner: type[Any]) -> Callable[P, Iterator[T]]: ...
+    @overload
+    def __get__(self, client: AsyncApi, owner: type[Any]) -> Callable[P, AsyncIterator[T]]: ...
+    def __get__(self, client: Any, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        build = self._build
+
+        @functools.wraps(build)
+        def iterate(*args: Any, **kwargs: Any) -> Any:
+            return client._stream(build(client, *args, **kwargs))
+
+        return iterate
+
+
 def _contract(response: httpx.Response) -> EnergyContract:
     contract = _contract_decoder.decode(response.content)
     etag = response.headers.get("etag")
@@ -158,6 +189,15 @@ def _series(response: httpx.Response) -> PriceSeries:
 
 
 _series_decoder = msgspec.json.Decoder(PriceSeries)
+
+
+def _tariff(response: httpx.Response) -> Tariff:
+    tariff = _tariff_decoder.decode(response.content)
+    etag = response.headers.get("etag")
+    return msgspec.structs.replace(tariff, etag=etag) if etag else tariff
+
+
+_tariff_decoder = msgspec.json.Decoder(Tariff)
 
 
 def _params(**values: object) -> dict[str, str]:
@@ -629,6 +669,61 @@ class ApiMethods:
     ) -> Flow[int]:
         return self._delete_prices(_series_path(series_id), from_, to)
 
+    # -- tariffs --
+
+    @operation
+    def create_tariff(self, tariff: NewTariff) -> Flow[Tariff]:
+        """Create a tariff (grid fees, levies, VAT, a standing charge); a name already used
+        in the organisation is a ``ConflictError``, a rule broken a ``ValidationError``."""
+        return self._core.exchange(Call("POST", _tariff, path=("tariffs",), body=encode(tariff)))
+
+    @operation
+    def get_tariff(self, tariff_id: Id) -> Flow[Tariff]:
+        """The tariff; ``tariff.etag`` is its version."""
+        return self._core.exchange(Call("GET", _tariff, path=_tariff_path(tariff_id)))
+
+    @operation
+    def list_tariffs(
+        self, *, limit: int | None = None, cursor: str | None = None
+    ) -> Flow[Page[Tariff]]:
+        """One page of the organisation's tariffs, by id; see ``iter_tariffs``."""
+        return self._core.exchange(self._tariffs_page(limit, cursor))
+
+    @paged
+    def iter_tariffs(self, *, page_size: int | None = None) -> Call[Page[Tariff]]:
+        """Every tariff of the organisation, page by page."""
+        return self._tariffs_page(page_size, None)
+
+    def _tariffs_page(self, limit: int | None, cursor: str | None) -> Call[Page[Tariff]]:
+        return Call(
+            "GET", page_of(Tariff), path=("tariffs",), params=_params(limit=limit, cursor=cursor)
+        )
+
+    @operation
+    def replace_tariff(
+        self, tariff_id: Id, tariff: NewTariff, *, if_match: str | None = None
+    ) -> Flow[Tariff]:
+        """Replace the tariff whole (``PUT``): fields left out take their defaults, so start
+        from ``get_tariff(...).as_new()`` to change one thing. With ``if_match=tariff.etag``
+        a change made since that version is a ``PreconditionFailedError``."""
+        return self._core.exchange(
+            Call(
+                "PUT",
+                _tariff,
+                path=_tariff_path(tariff_id),
+                body=encode(tariff),
+                headers=_if_match(if_match),
+            )
+        )
+
+    @operation
+    def delete_tariff(self, tariff_id: Id, *, if_match: str | None = None) -> Flow[None]:
+        """Delete the tariff; a ``ConflictError`` (``contract_count``) while contracts name
+        it."""
+        return self._core.exchange(
+            Call("DELETE", NO_CONTENT, path=_tariff_path(tariff_id), headers=_if_match(if_match))
+        )
+
     # -- effective prices, cheapest windows, cost --
 
     @operation
@@ -654,11 +749,42 @@ class ApiMethods:
             )
         )
 
+    @streamed
+    def iter_organisation_effective_prices(
+        self,
+        day: date,
+        *,
+        interval: int | None = None,
+        page_size: int | None = None,
+        cursor: str | None = None,
+    ) -> Lines[BuildingEffectivePrices]:
+        """What every building of the organisation pays on ``day``, each on its own local
+        day: one ``BuildingEffectivePrices`` per building, ordered by building id, equal to
+        the building's ``effective_prices(..., day=day, interval=interval)`` answer.
+
+        One request per page (``page_size`` buildings; the service's default 1,000, at most
+        10,000), streamed as NDJSON: each line is decoded as it arrives and the next page is
+        asked for when this one is used up, so memory holds a line, not a page. ``cursor``
+        starts at a page named by an earlier answer's ``Link``. A connection lost mid-page is
+        a ``ConnectionFailedError`` (the lines already yielded stand; nothing is retried).
+        """
+        return Lines(
+            Call(
+                "GET",
+                NO_CONTENT,
+                path=("effective-prices",),
+                params=_params(day=day, interval=interval, limit=page_size, cursor=cursor),
+                headers={"Accept": NDJSON},
+            ),
+            BuildingEffectivePrices,
+        )
+
     @operation
     def current_effective_price(
         self, user_id: Id, building_id: Id | None = None
     ) -> Flow[EffectiveInterval]:
-        """The effective-price interval that contains now."""
+        """The effective-price interval that contains now; a ``NotFoundError`` (problem
+        type ``no-current-price``) when no price is known now."""
         return self._core.exchange(
             Call(
                 "GET",
@@ -676,24 +802,29 @@ class ApiMethods:
         minutes: int,
         from_: datetime | None = None,
         to: datetime | None = None,
+        day: date | None = None,
         contiguous: bool = True,
     ) -> Flow[CheapestWindow]:
         """The cheapest wholly priced ``minutes`` in ``[from_, to)`` (earliest on a tie; the
-        service's defaults are now and 24 hours later); ``contiguous=False`` picks the
-        cheapest grid slots adding up to ``minutes``."""
+        service's defaults are now and 24 hours later), or in the building's local ``day``
+        (not together with ``from_``/``to``); ``contiguous=False`` picks the cheapest grid
+        slots adding up to ``minutes``. With a tariff, windows are ranked by the total per
+        kWh. No wholly known window is a ``ValidationError`` naming the range."""
         return self._core.exchange(
             Call(
                 "GET",
                 decode_as(CheapestWindow),
                 path=(*_building_path(user_id, building_id), "cheapest-window"),
-                params=_params(minutes=minutes, from_=from_, to=to, contiguous=contiguous),
+                params=_params(minutes=minutes, from_=from_, to=to, day=day, contiguous=contiguous),
             )
         )
 
     @operation
     def cost(self, user_id: Id, building_id: Id, consumption: Iterable[Consumption]) -> Flow[Cost]:
         """What a consumption profile costs; energy where no price is known is reported as
-        ``uncovered_kwh``, never priced at zero."""
+        ``uncovered_kwh``, never priced at zero. With a tariff, each kWh is priced at the
+        total and ``standing_charge`` (included in ``total_cost``) covers the local days the
+        consumption's span touches."""
         return self._core.exchange(
             Call(
                 "POST",
@@ -724,6 +855,10 @@ def _prices_page(
 
 def _series_path(series_id: Id) -> tuple[str, ...]:
     return ("price-series", str(series_id))
+
+
+def _tariff_path(tariff_id: Id) -> tuple[str, ...]:
+    return ("tariffs", str(tariff_id))
 
 
 def _building_path(user_id: Id, building_id: Id) -> tuple[str, ...]:
@@ -757,6 +892,9 @@ class SyncApi(ApiMethods, abc.ABC):
     @abc.abstractmethod
     def _iterate(self, call: Call[Page[T]]) -> Iterator[T]: ...
 
+    @abc.abstractmethod
+    def _stream(self, lines: Lines[T]) -> Iterator[T]: ...
+
 
 class AsyncApi(ApiMethods, abc.ABC):
     """A client whose methods are awaited (``AsyncEnergyContractsClient``)."""
@@ -766,3 +904,6 @@ class AsyncApi(ApiMethods, abc.ABC):
 
     @abc.abstractmethod
     def _iterate(self, call: Call[Page[T]]) -> AsyncIterator[T]: ...
+
+    @abc.abstractmethod
+    def _stream(self, lines: Lines[T]) -> AsyncIterator[T]: ...

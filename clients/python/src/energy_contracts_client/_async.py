@@ -13,7 +13,7 @@ import httpx
 
 from energy_contracts_client._api import AsyncApi
 from energy_contracts_client._auth import DEFAULT_REFRESH_MARGIN
-from energy_contracts_client._core import Call, ClientCore, Flow
+from energy_contracts_client._core import Call, ClientCore, Flow, LineReader, Lines
 from energy_contracts_client._retry import RetryPolicy
 from energy_contracts_client.errors import ConnectionFailedError
 from energy_contracts_client.models import Page
@@ -99,6 +99,31 @@ class AsyncEnergyContractsClient(AsyncApi):
                 return
             call = self._core.follow(call, page.next_url)
 
+    async def _stream(self, lines: Lines[T]) -> AsyncIterator[T]:
+        call = lines.call
+        while True:
+            if self._core.needs_organisation(call):
+                await self._core.auth.async_token()
+            request = self._core.request(call)
+            response = await self._send(request, auth=self._core.auth, repeatable=True, stream=True)
+            try:
+                next_url = self._core.read_head(response)
+                reader = LineReader(lines.item, f"{request.method} {request.url}")
+                try:
+                    async for chunk in response.aiter_bytes():
+                        for item in reader.feed(chunk):
+                            yield item
+                except httpx.TransportError as error:
+                    # Lines already yielded cannot be taken back: not retried.
+                    raise ConnectionFailedError.of(request, error) from error
+                for item in reader.finish():
+                    yield item
+            finally:
+                await response.aclose()
+            if next_url is None:
+                return
+            call = self._core.follow(call, next_url)
+
     async def _exchange(self, call: Call[T]) -> T:
         if self._core.needs_organisation(call):
             await self._core.auth.async_token()
@@ -111,13 +136,21 @@ class AsyncEnergyContractsClient(AsyncApi):
         return await self._send(request, auth=None, repeatable=True)
 
     async def _send(
-        self, request: httpx.Request, *, auth: httpx.Auth | None, repeatable: bool
+        self,
+        request: httpx.Request,
+        *,
+        auth: httpx.Auth | None,
+        repeatable: bool,
+        stream: bool = False,
     ) -> httpx.Response:
-        """The answer to ``request``, sent again for as long as the retry policy says."""
+        """The answer to ``request``, sent again for as long as the retry policy says. With
+        ``stream``, a successful answer's body is left unread (the caller closes it)."""
         attempts = self._core.retry.attempts(repeatable=repeatable)
         while True:
             try:
-                response = await self._http.send(request, auth=auth)
+                response = await self._http.send(request, auth=auth, stream=stream)
+                if response.is_error:
+                    await response.aread()  # problem+json, for the error and the retry rules
             except httpx.TransportError as error:
                 wait = attempts.after_error(error)
                 if wait is None:
@@ -126,4 +159,5 @@ class AsyncEnergyContractsClient(AsyncApi):
                 wait = attempts.after_response(response)
                 if wait is None:
                     return response
+                await response.aclose()
             await self._sleep(wait)

@@ -108,13 +108,58 @@ def page_of(type_: type[T]) -> Callable[[httpx.Response], Page[T]]:
 
     def parse(response: httpx.Response) -> Page[T]:
         items: list[T] = decoder.decode(response.content)
-        link = response.links.get("next")
-        next_url = link.get("url") if link else None
-        if next_url is not None:
-            next_url = str(response.request.url.join(next_url))
-        return Page(items, next_url)
+        return Page(items, next_link(response))
 
     return parse
+
+
+def next_link(response: httpx.Response) -> str | None:
+    """The absolute URL of ``Link: <...>; rel="next"``, if the answer has one."""
+    link = response.links.get("next")
+    next_url = link.get("url") if link else None
+    return None if next_url is None else str(response.request.url.join(next_url))
+
+
+NDJSON = "application/x-ndjson"
+
+
+@dataclass(frozen=True, slots=True)
+class Lines(Generic[T]):
+    """A GET answered with newline-delimited JSON, one ``item`` per line, paged with
+    ``Link: rel="next"``: read line by line as it arrives, never as a whole."""
+
+    call: Call[None]
+    item: type[T]
+
+
+class LineReader(Generic[T]):
+    """NDJSON decoded as its bytes arrive: the whole lines of each chunk at once, the
+    unfinished last line kept for the next chunk. Memory holds a chunk and one line."""
+
+    def __init__(self, item: type[T], source: str) -> None:
+        self._decoder = msgspec.json.Decoder(item)
+        self._source = source
+        self._rest = bytearray()
+
+    def feed(self, chunk: bytes) -> list[T]:
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            self._rest += chunk
+            return []
+        whole = bytes(self._rest) + chunk[: end + 1]
+        self._rest = bytearray(chunk[end + 1 :])
+        return self._decode(whole)
+
+    def finish(self) -> list[T]:
+        """The last line, when the answer does not end with a newline."""
+        rest, self._rest = bytes(self._rest), bytearray()
+        return self._decode(rest) if rest.strip() else []
+
+    def _decode(self, lines: bytes) -> list[T]:
+        try:
+            return self._decoder.decode_lines(lines)
+        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+            raise UnexpectedResponseError(f"{self._source}: unreadable line: {error}") from None
 
 
 def _no_body(_response: httpx.Response) -> None:
@@ -211,7 +256,7 @@ class ClientCore:
                 return items
             call = self.follow(call, page.next_url)
 
-    def follow(self, call: Call[Page[T]], next_url: str) -> Call[Page[T]]:
+    def follow(self, call: Call[T], next_url: str) -> Call[T]:
         """The request for the page a ``Link`` points at — only on the configured origin, so
         that a forged Link can never carry the access token elsewhere."""
         target = urlsplit(next_url)
@@ -258,6 +303,13 @@ class ClientCore:
             raise UnexpectedResponseError(
                 f"{call.method} {response.request.url}: unreadable answer: {error}"
             ) from None
+
+    def read_head(self, response: httpx.Response) -> str | None:
+        """For a streamed answer, before its body: its error raised as a typed ``ApiError``
+        (the send loop has read an error's body), else the next page's URL."""
+        if response.is_error:
+            raise api_error(response)
+        return next_link(response)
 
     def _url(self, path: tuple[str, ...]) -> str:
         segments = "/".join(quote(segment, safe="") for segment in path)

@@ -12,7 +12,7 @@ import httpx
 
 from energy_contracts_client._api import SyncApi
 from energy_contracts_client._auth import DEFAULT_REFRESH_MARGIN
-from energy_contracts_client._core import Call, ClientCore, Flow
+from energy_contracts_client._core import Call, ClientCore, Flow, LineReader, Lines
 from energy_contracts_client._retry import RetryPolicy
 from energy_contracts_client.errors import ConnectionFailedError
 from energy_contracts_client.models import Page
@@ -103,6 +103,29 @@ class EnergyContractsClient(SyncApi):
                 return
             call = self._core.follow(call, page.next_url)
 
+    def _stream(self, lines: Lines[T]) -> Iterator[T]:
+        call = lines.call
+        while True:
+            if self._core.needs_organisation(call):
+                self._core.auth.sync_token()
+            request = self._core.request(call)
+            response = self._send(request, auth=self._core.auth, repeatable=True, stream=True)
+            try:
+                next_url = self._core.read_head(response)
+                reader = LineReader(lines.item, f"{request.method} {request.url}")
+                try:
+                    for chunk in response.iter_bytes():
+                        yield from reader.feed(chunk)
+                except httpx.TransportError as error:
+                    # Lines already yielded cannot be taken back: not retried.
+                    raise ConnectionFailedError.of(request, error) from error
+                yield from reader.finish()
+            finally:
+                response.close()
+            if next_url is None:
+                return
+            call = self._core.follow(call, next_url)
+
     def _exchange(self, call: Call[T]) -> T:
         if self._core.needs_organisation(call):
             self._core.auth.sync_token()
@@ -115,13 +138,21 @@ class EnergyContractsClient(SyncApi):
         return self._send(request, auth=None, repeatable=True)
 
     def _send(
-        self, request: httpx.Request, *, auth: httpx.Auth | None, repeatable: bool
+        self,
+        request: httpx.Request,
+        *,
+        auth: httpx.Auth | None,
+        repeatable: bool,
+        stream: bool = False,
     ) -> httpx.Response:
-        """The answer to ``request``, sent again for as long as the retry policy says."""
+        """The answer to ``request``, sent again for as long as the retry policy says. With
+        ``stream``, a successful answer's body is left unread (the caller closes it)."""
         attempts = self._core.retry.attempts(repeatable=repeatable)
         while True:
             try:
-                response = self._http.send(request, auth=auth)
+                response = self._http.send(request, auth=auth, stream=stream)
+                if response.is_error:
+                    response.read()  # a problem+json body, for the error and the retry rules
             except httpx.TransportError as error:
                 wait = attempts.after_error(error)
                 if wait is None:
@@ -130,4 +161,5 @@ class EnergyContractsClient(SyncApi):
                 wait = attempts.after_response(response)
                 if wait is None:
                     return response
+                response.close()
             self._sleep(wait)

@@ -49,6 +49,7 @@ class _Problem(msgspec.Struct):
     type: str | None = None
     errors: list[FieldError] = msgspec.field(default_factory=list)
     existing_contract_id: uuid.UUID | None = None
+    contract_count: int | None = None
 
 
 class _OAuthProblem(msgspec.Struct):
@@ -116,16 +117,23 @@ class NotFoundError(ApiError):
 
 
 class ConflictError(ApiError):
-    """409: a duplicate (email, external id, a second contract for a building or user), or a
-    request repeated with an Idempotency-Key while the first is still running."""
+    """409: a duplicate (email, external id, a name of a series or tariff, a second contract
+    for a building or user), deleting a series or tariff that contracts still use
+    (``contract_count`` says how many), or a request repeated with an Idempotency-Key while
+    the first is still running."""
 
     status_for = (409,)
 
     def __init__(
-        self, *args: Any, existing_contract_id: uuid.UUID | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        existing_contract_id: uuid.UUID | None = None,
+        contract_count: int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.existing_contract_id = existing_contract_id
+        self.contract_count = contract_count
 
 
 class PreconditionFailedError(ApiError):
@@ -204,6 +212,7 @@ def api_error(response: httpx.Response) -> ApiError:
     }
     if issubclass(error_type, ConflictError):
         arguments["existing_contract_id"] = problem.existing_contract_id
+        arguments["contract_count"] = problem.contract_count
     if issubclass(error_type, RetryableError):
         arguments["retry_after"] = _retry_after(response)
     return error_type(status, problem.title or _phrase(status), problem.detail or "", **arguments)

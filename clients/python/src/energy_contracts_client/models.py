@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +27,8 @@ Role = Literal["admin", "staff", "user"]
 ContractType = Literal["spot_hourly", "monthly", "yearly"]
 PriceSource = Literal["building", "user"]
 PriceLevel = Literal["VERY_CHEAP", "CHEAP", "NORMAL", "EXPENSIVE", "VERY_EXPENSIVE"]
+PriceBasis = Literal["all_in", "energy_only", "mixed"]
+TariffKind = Literal["grid", "levy", "other"]
 
 
 class Organisation(msgspec.Struct, frozen=True):
@@ -311,6 +313,99 @@ class PriceBatch(msgspec.Struct, frozen=True):
     energy_prices: list[Price]
 
 
+def _exact(name: str, value: object) -> None:
+    """Refuse a float (its exact value is already lost) or a non-finite decimal."""
+    if value is None or value is UNSET or (isinstance(value, int) and not isinstance(value, bool)):
+        return
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise TypeError(f"{name} must be a finite Decimal, not {value!r}")
+
+
+class TariffWindow(msgspec.Struct, frozen=True, omit_defaults=True):
+    """``price`` per kWh while the local wall clock shows a time in ``[from_, to)``
+    (``"HH:MM"`` on the 15-minute grid, ``to`` up to ``"24:00"``), on the ``months`` (1–12)
+    and ISO ``weekdays`` (1 = Monday … 7) named; None means every one."""
+
+    price: Decimal
+    from_: str = msgspec.field(name="from")
+    to: str
+    months: list[int] | None = None
+    weekdays: list[int] | None = None
+
+    def __post_init__(self) -> None:
+        _exact("price", self.price)
+
+
+class TariffComponent(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A grid fee, levy or other charge per kWh (SPEC §11): a flat ``price``, or ``windows``
+    (the first that matches applies; where none does, ``default_price``; without one the
+    total is unknown there). ``valid_from``/``valid_to`` are local dates of the tariff's
+    clock, ``valid_to`` exclusive; None: unbounded. Sent and returned in the same shape."""
+
+    name: str
+    kind: TariffKind
+    valid_from: date | None = None
+    valid_to: date | None = None
+    price: Decimal | None = None
+    windows: list[TariffWindow] | None = None
+    default_price: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _exact("price", self.price)
+        _exact("default_price", self.default_price)
+
+
+class Tariff(msgspec.Struct, frozen=True):
+    """A tariff: what is added to an energy-only price per kWh, VAT and a standing charge.
+
+    ``etag`` is not a body field: the client fills it from the ``ETag`` header, for
+    ``replace_tariff(..., if_match=tariff.etag)``.
+    """
+
+    id: uuid.UUID
+    name: str
+    currency: str
+    timezone: str
+    vat_percent: Decimal
+    vat_on_negative: bool
+    standing_charge_per_day: Decimal
+    components: list[TariffComponent] = msgspec.field(default_factory=list)
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    etag: str | None = None
+
+    def as_new(self) -> NewTariff:
+        """This tariff as a request body: change what differs and ``replace_tariff`` it."""
+        return NewTariff(
+            name=self.name,
+            currency=self.currency,
+            timezone=self.timezone,
+            vat_percent=self.vat_percent,
+            vat_on_negative=self.vat_on_negative,
+            standing_charge_per_day=self.standing_charge_per_day,
+            components=list(self.components),
+        )
+
+
+class NewTariff(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Body of ``POST .../tariffs`` and of ``PUT .../tariffs/{id}``, which replaces the tariff
+    whole: a field left out takes its default (currency and time zone the organisation's,
+    ``vat_percent`` 0, ``vat_on_negative`` true, ``standing_charge_per_day`` 0 per local day,
+    before VAT)."""
+
+    name: str
+    currency: str | UnsetType = UNSET
+    timezone: str | UnsetType = UNSET
+    vat_percent: Decimal | UnsetType = UNSET
+    vat_on_negative: bool | UnsetType = UNSET
+    standing_charge_per_day: Decimal | UnsetType = UNSET
+    components: list[TariffComponent] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _exact("vat_percent", self.vat_percent)
+        _exact("standing_charge_per_day", self.standing_charge_per_day)
+
+
 class PriceBreakdown(msgspec.Struct, frozen=True):
     """A total per kWh in its parts: ``energy + grid + levy + other + vat``."""
 
@@ -347,6 +442,14 @@ class EffectivePrices(msgspec.Struct, frozen=True):
     """``all_in``, ``energy_only``, ``mixed`` or None (nothing known, or nothing says)."""
 
 
+class BuildingEffectivePrices(EffectivePrices, frozen=True, kw_only=True):
+    """One line of the organisation-wide read: a building, with exactly what its
+    ``effective_prices(user_id, building_id, day=...)`` answers for its own local day."""
+
+    user_id: uuid.UUID
+    building_id: uuid.UUID
+
+
 class WindowSlot(msgspec.Struct, frozen=True):
     start: AwareDatetime
     end: AwareDatetime
@@ -354,10 +457,15 @@ class WindowSlot(msgspec.Struct, frozen=True):
 
 
 class CheapestWindow(msgspec.Struct, frozen=True):
+    """The cheapest wholly known window; with a tariff, prices are totals per kWh."""
+
     start: AwareDatetime
     end: AwareDatetime
     average_price: Decimal
     currency: str | None = None
+    price_basis: str | None = None
+    """Of the known prices of the range searched: ``all_in``, ``energy_only``, ``mixed``
+    (unlike prices were compared) or None."""
     slots: list[WindowSlot] = msgspec.field(default_factory=list)
 
 
@@ -391,6 +499,10 @@ class StandingCharge(msgspec.Struct, frozen=True):
 
 
 class Cost(msgspec.Struct, frozen=True):
+    """What a consumption profile costs: ``total_cost`` is the energy's cost plus the
+    standing charge's ``total`` (None without a tariff); ``breakdown`` names the contract
+    and the price of each piece."""
+
     total_cost: Decimal
     covered_kwh: Decimal
     uncovered_kwh: Decimal

@@ -251,13 +251,7 @@ class ContractController(Controller):
         counts, contract_etag = await price_service.write_prices(
             session, user, contract_id, data, if_match=if_match
         )
-        summary = PriceWriteSummary(
-            received=counts.received,
-            inserted=counts.inserted,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
-        )
-        return ExactJSON(summary, headers={"ETag": contract_etag})
+        return ExactJSON(PriceWriteSummary.of(counts), headers={"ETag": contract_etag})
 
     @delete(
         "/{contract_id:uuid}/prices",

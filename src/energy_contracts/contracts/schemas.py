@@ -12,12 +12,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Raw, Struct, UnsetType
 
 from energy_contracts.api.bodies import RequestBody
 from energy_contracts.api.validation import NO_NUL
+
+if TYPE_CHECKING:
+    from energy_contracts.contracts.prices import WriteCounts
 
 MAX_PRICES_PER_REQUEST = 100_000
 
@@ -250,6 +253,15 @@ class PriceWriteSummary(Struct):
     inserted: int
     updated: int
     unchanged: Annotated[int, Meta(description="Already stored with the same value.")]
+
+    @classmethod
+    def of(cls, counts: WriteCounts) -> PriceWriteSummary:
+        return cls(
+            received=counts.received,
+            inserted=counts.inserted,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+        )
 
 
 class PricesDeleted(Struct):

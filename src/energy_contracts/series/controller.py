@@ -216,13 +216,7 @@ class SeriesController(Controller):
         counts, series_etag = await service.write_prices(
             session, org_id, series_id, data, if_match=if_match
         )
-        summary = PriceWriteSummary(
-            received=counts.received,
-            inserted=counts.inserted,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
-        )
-        return ExactJSON(summary, headers={"ETag": series_etag})
+        return ExactJSON(PriceWriteSummary.of(counts), headers={"ETag": series_etag})
 
     @delete(
         "/{series_id:uuid}/prices",

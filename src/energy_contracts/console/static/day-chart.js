@@ -1,4 +1,6 @@
-/* The building day view's chart: what the building pays over one local day.
+/* The building day view's chart: what the building pays over one local day; and the price
+ * series page's chart (data-chart="series-prices"): the series over one local day of its
+ * time zone, in the same shape (one interval per slot of its grid, no source, no window).
  *
  * Draws the effective-prices answer embedded in #chart-data with Chart.js. The x axis is
  * elapsed minutes since the local midnight, ticked at each local hour, so that a 23- or
@@ -11,7 +13,9 @@
  */
 (function () {
   "use strict";
-  var canvas = document.querySelector('canvas[data-chart="effective-prices"]');
+  var canvas = document.querySelector(
+    'canvas[data-chart="effective-prices"], canvas[data-chart="series-prices"]'
+  );
   if (!canvas || typeof Chart === "undefined") return;
   var data = JSON.parse(document.getElementById("chart-data").textContent);
   var answer = data.answer;

@@ -130,7 +130,14 @@ async def test_the_session_cookie_is_secure_behind_https(app: Litestar, tenant: 
 
 
 async def test_pages_need_a_session(console: Console) -> None:
-    for path in ("/console/", "/console/users", f"/console/users/{uuid.uuid4()}"):
+    for path in (
+        "/console/",
+        "/console/users",
+        f"/console/users/{uuid.uuid4()}",
+        "/console/series",
+        f"/console/series/{uuid.uuid4()}",
+        f"/console/series/{uuid.uuid4()}/prices.csv",
+    ):
         response = await console.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"] == "/console/sign-in"
@@ -707,10 +714,13 @@ async def test_the_overview_lists_price_series_running_out_or_without_prices(
     assert page.status_code == 200
     table = page.text[page.text.index('id="series-running-out"') :]
     rows = re.findall(
-        r"<td>([a-z]+)</td>\s*<td>10YAT-APG</td>\s*<td>60 min</td>\s*"
-        r"<td><code>([0-9a-f-]{36})</code></td>\s*<td>([^<]*)</td>",
+        r'<td><a href="/console/series/([0-9a-f-]{36})">([a-z]+)</a></td>\s*<td>10YAT-APG</td>'
+        r"\s*<td>60 min</td>\s*<td><code>([0-9a-f-]{36})</code></td>\s*<td>([^<]*)</td>",
         table,
     )
+    # Each row links to its series' page.
+    assert all(linked == shown for linked, _, shown, _ in rows)
+    rows = [(name, series_id, until) for _, name, series_id, until in rows]
 
     def until(hours: int) -> str:
         return (now + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")

@@ -205,6 +205,16 @@ class ConsolePages(Controller):
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
+    @get("/series")
+    async def series_list(
+        self,
+        viewer: NamedDependency[Viewer],
+        session: NamedDependency[AsyncSession],
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Template:
+        shown = await views.series_list(session, viewer, cursor=cursor, now=datetime.now(UTC))
+        return Template("series_list.html", context={"viewer": viewer, "list": shown})
+
     @get("/series/{series_id:uuid}")
     async def series(
         self,

@@ -208,9 +208,12 @@ async def user_page(session: AsyncSession, viewer: Viewer, user_id: uuid.UUID) -
 # --- price series --------------------------------------------------------------------------
 
 
+SERIES_PER_PAGE = 50
+
+
 @dataclass(frozen=True, slots=True)
 class SeriesSummary:
-    """A series as its page names it, with the overview's "ran out" mark."""
+    """A series as the list and its page name it, with the overview's "ran out" mark."""
 
     series: Series
     known_until: datetime | None
@@ -222,6 +225,22 @@ class SeriesSummary:
 def _summary(view: series_service.SeriesView, now: datetime) -> SeriesSummary:
     until = view.prices_known_until
     return SeriesSummary(view.series, until, until is None or until <= now)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesList:
+    items: list[SeriesSummary]
+    next_cursor: str | None
+
+
+async def series_list(
+    session: AsyncSession, viewer: Viewer, *, cursor: str | None, now: datetime
+) -> SeriesList:
+    """The organisation's series a page at a time, ordered by id as the API lists them."""
+    page = await series_service.list_series(
+        session, viewer.org_id, prices_known_until_before=None, cursor=cursor, limit=SERIES_PER_PAGE
+    )
+    return SeriesList([_summary(view, now) for view in page.items], page.next_cursor)
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,7 @@
       var area = chart.chartArea, ctx = chart.ctx;
       var zero = Math.min(Math.max(chart.scales.y.getPixelForValue(0), area.top), area.bottom);
       drawn.gaps = 0;
+      var runStart = null;
       ctx.save();
       intervals.forEach(function (interval, index) {
         var x0 = Math.round(xOf(chart, minutes(interval.start)));
@@ -135,15 +136,20 @@
         if (interval.price === null) {
           ctx.fillStyle = UNKNOWN;
           ctx.fillRect(x0, area.top, x1 - x0, area.bottom - area.top);
+          drawn.gaps += 1;
+          // One label per run of unknown intervals (a series' page has one per slot).
+          if (runStart === null) runStart = x0;
+          var next = intervals[index + 1];
+          if (next && next.price === null) return;
           ctx.save();
-          ctx.translate((x0 + x1) / 2 + 4, area.top + (area.bottom - area.top) / 2);
+          ctx.translate((runStart + x1) / 2 + 4, area.top + (area.bottom - area.top) / 2);
+          runStart = null;
           ctx.rotate(-Math.PI / 2);
           ctx.fillStyle = "#555555";
           ctx.font = "12px system-ui, sans-serif";
           ctx.textAlign = "center";
           ctx.fillText("no price", 0, 0);
           ctx.restore();
-          drawn.gaps += 1;
         } else if (!interval.breakdown) {
           var y = chart.scales.y.getPixelForValue(Number(interval.price));
           ctx.fillStyle = (LEVEL[interval.level] || CONNECTOR) + "b3";

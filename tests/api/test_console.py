@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -130,7 +131,14 @@ async def test_the_session_cookie_is_secure_behind_https(app: Litestar, tenant: 
 
 
 async def test_pages_need_a_session(console: Console) -> None:
-    for path in ("/console/", "/console/users", f"/console/users/{uuid.uuid4()}"):
+    for path in (
+        "/console/",
+        "/console/users",
+        f"/console/users/{uuid.uuid4()}",
+        "/console/series",
+        f"/console/series/{uuid.uuid4()}",
+        f"/console/series/{uuid.uuid4()}/prices.csv",
+    ):
         response = await console.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"] == "/console/sign-in"
@@ -707,10 +715,13 @@ async def test_the_overview_lists_price_series_running_out_or_without_prices(
     assert page.status_code == 200
     table = page.text[page.text.index('id="series-running-out"') :]
     rows = re.findall(
-        r"<td>([a-z]+)</td>\s*<td>10YAT-APG</td>\s*<td>60 min</td>\s*"
-        r"<td><code>([0-9a-f-]{36})</code></td>\s*<td>([^<]*)</td>",
+        r'<td><a href="/console/series/([0-9a-f-]{36})">([a-z]+)</a></td>\s*<td>10YAT-APG</td>'
+        r"\s*<td>60 min</td>\s*<td><code>([0-9a-f-]{36})</code></td>\s*<td>([^<]*)</td>",
         table,
     )
+    # Each row links to its series' page.
+    assert all(linked == shown for linked, _, shown, _ in rows)
+    rows = [(name, series_id, until) for _, name, series_id, until in rows]
 
     def until(hours: int) -> str:
         return (now + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
@@ -766,3 +777,251 @@ async def test_a_malformed_day_or_window_is_an_error_page(console: Console, tena
     too_short = await console.get(f"{page}?day=2025-10-26&window=5")
     assert too_short.status_code == 400
     assert too_short.headers["content-type"] == "text/html; charset=utf-8"
+
+
+# --- price series --------------------------------------------------------------------------
+
+
+SERIES_CHART = re.compile(r'data-chart="series-prices" data-intervals="(\d+)"')
+
+
+async def _quarter_hour_series(tenant: Tenant, *days: Any, **fields: Any) -> dict[str, Any]:
+    """A 15-minute Vienna series with every quarter hour of ``days``."""
+    series = await make_series(
+        tenant, interval_minutes=15, timezone="Europe/Vienna", area="10YAT-APG", **fields
+    )
+    instants = [instant for day in days for instant in quarter_hours(day)]
+    if instants:
+        exact(
+            await tenant.put(
+                f"price-series/{series['id']}/prices", json={"energy_prices": prices(instants)}
+            )
+        )
+    return series
+
+
+def _fact(page: str, name: str) -> str:
+    found = re.search(rf'<dd id="{name}"[^>]*>(.*?)</dd>', page, re.S)
+    assert found is not None, name
+    return html.unescape(re.sub(r"<[^>]+>", "", found[1])).strip()
+
+
+async def test_the_series_page_lays_out_23_24_and_25_hour_days(
+    console: Console, tenant: Tenant
+) -> None:
+    series = await _quarter_hour_series(tenant, SHORT_DAY, LONG_DAY, name="EPEX AT")
+    await console.sign_in(tenant)
+    page = f"/console/series/{series['id']}"
+
+    for day, intervals, hours, unknown in (
+        (SHORT_DAY, "92", "23 hours", 0),
+        (LONG_DAY, "100", "25 hours", 0),
+        (LONG_DAY + timedelta(days=1), "96", "24 hours", 96),  # no prices: 96 unknown slots
+    ):
+        response = await console.get(f"{page}?day={day.isoformat()}")
+        assert response.status_code == 200
+        assert SERIES_CHART.findall(response.text) == [intervals], day
+        assert CHART.findall(response.text) == []  # the day view's chart is the day view's
+        assert f'<span id="day-length">{hours}</span>' in response.text
+        assert response.text.count('<tr class="unknown">') == unknown
+        assert f'href="{page}?day={day - timedelta(days=1)}"' in response.text
+        assert f'href="{page}?day={day + timedelta(days=1)}"' in response.text
+    # The table holds the stored prices, exactly, in time order.
+    long_day = await console.get(f"{page}?day={LONG_DAY}")
+    shown = re.findall(r'<td class="price">([^<]+)</td>', long_day.text)
+    stored = exact(
+        await tenant.get(
+            f"price-series/{series['id']}/prices",
+            params={"from": "2025-10-25T22:00:00Z", "to": "2025-10-26T23:00:00Z"},
+        )
+    )
+    assert [Decimal(price) for price in shown] == [entry["price"] for entry in stored]
+    assert len(shown) == 100
+
+
+async def test_the_series_page_names_the_series_and_its_facts(
+    console: Console, tenant: Tenant
+) -> None:
+    series = await _quarter_hour_series(
+        tenant, LONG_DAY, name="EPEX AT", description="Day-ahead, bidding zone AT"
+    )
+    for _ in range(2):  # two users' contracts follow it
+        user = await make_user(tenant)
+        await make_contract(tenant, user["id"], energy_price_index={"series_id": series["id"]})
+    await console.sign_in(tenant)
+
+    response = await console.get(f"/console/series/{series['id']}?day={LONG_DAY}")
+
+    assert response.status_code == 200
+    text = response.text
+    assert "<h1>EPEX AT: Sunday 26 October 2025</h1>" in text
+    assert "Day-ahead, bidding zone AT" in text
+    assert _fact(text, "series-currency") == series["currency"] == "EUR"
+    assert _fact(text, "series-timezone") == "Europe/Vienna"
+    assert _fact(text, "series-interval") == "15 min"
+    # The last quarter hour of the day starts at 23:45 +01:00 and holds until midnight.
+    assert series["prices_known_until"] is None
+    api = exact(await tenant.get(f"price-series/{series['id']}"))
+    assert api["prices_known_until"] == "2025-10-26T23:00:00Z"
+    assert _fact(text, "prices-known-until") == "2025-10-26 23:00 UTC (ran out)"
+    assert 'data-prices-known-until="2025-10-26T23:00:00+00:00"' in text
+    assert _fact(text, "contract-count") == "2"
+    assert f"<code>{series['id']}</code>" in text
+
+
+async def test_a_series_without_prices_says_so(console: Console, tenant: Tenant) -> None:
+    series = await _quarter_hour_series(tenant)
+    await console.sign_in(tenant)
+
+    response = await console.get(f"/console/series/{series['id']}?day={SHORT_DAY}")
+
+    assert _fact(response.text, "prices-known-until") == "no prices"
+    assert _fact(response.text, "contract-count") == "0"
+    assert SERIES_CHART.findall(response.text) == ["92"]
+    assert response.text.count('<td class="price">unknown</td>') == 92
+
+
+async def test_the_series_page_shows_today_in_the_series_time_zone_by_default(
+    console: Console, tenant: Tenant
+) -> None:
+    series = await make_series(tenant, interval_minutes=60, timezone="Pacific/Kiritimati")
+    await console.sign_in(tenant)
+    zone = ZoneInfo("Pacific/Kiritimati")  # UTC+14: most of the time a day ahead of UTC
+
+    before = datetime.now(zone).date()
+    response = await console.get(f"/console/series/{series['id']}/prices.csv")
+    after = datetime.now(zone).date()
+
+    disposition = response.headers["content-disposition"]
+    assert disposition in {
+        f'attachment; filename="series-{series["id"]}-{day}.csv"' for day in (before, after)
+    }
+    assert len(response.text.splitlines()) == 1 + 24
+
+
+async def test_the_series_csv_is_the_days_slots_exactly(console: Console, tenant: Tenant) -> None:
+    # An hourly series with the first four hours of the 25-hour day: 00:00, 01:00, 02:00
+    # CEST and 02:00 CET again; nothing after.
+    series = await make_series(tenant, interval_minutes=60, timezone="Europe/Vienna")
+    first = datetime(2025, 10, 25, 22, tzinfo=UTC)  # 2025-10-26 00:00 +02:00
+    hourly = [
+        {"price": price, "timestamp": (first + timedelta(hours=k)).isoformat()}
+        for k, price in enumerate([0.1, 0.2, -0.05, 0.3])
+    ]
+    exact(await tenant.put(f"price-series/{series['id']}/prices", json={"energy_prices": hourly}))
+    await console.sign_in(tenant)
+
+    response = await console.get(f"/console/series/{series['id']}/prices.csv?day={LONG_DAY}")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="series-{series["id"]}-{LONG_DAY}.csv"'
+    )
+    # Levels by the effective prices' rule: median 0.15, scale = spread 0.35.
+    unknown = [
+        f"2025-10-26T{hour:02d}:00:00+01:00,2025-10-{26 + (hour + 1) // 24}"
+        f"T{(hour + 1) % 24:02d}:00:00+01:00,,"
+        for hour in range(3, 24)
+    ]
+    assert response.text.splitlines() == [
+        "start,end,price,level",
+        "2025-10-26T00:00:00+02:00,2025-10-26T01:00:00+02:00,0.1,CHEAP",
+        "2025-10-26T01:00:00+02:00,2025-10-26T02:00:00+02:00,0.2,EXPENSIVE",
+        "2025-10-26T02:00:00+02:00,2025-10-26T02:00:00+01:00,-0.05,VERY_CHEAP",
+        "2025-10-26T02:00:00+01:00,2025-10-26T03:00:00+01:00,0.3,VERY_EXPENSIVE",
+        *unknown,
+    ]
+    assert unknown[0] == "2025-10-26T03:00:00+01:00,2025-10-26T04:00:00+01:00,,"
+    assert unknown[-1] == "2025-10-26T23:00:00+01:00,2025-10-27T00:00:00+01:00,,"
+    page = await console.get(f"/console/series/{series['id']}?day={LONG_DAY}")
+    assert SERIES_CHART.findall(page.text) == ["25"]
+
+
+async def test_another_organisations_series_is_the_404_page(
+    console: Console, tenant: Tenant, make_tenant: TenantFactory
+) -> None:
+    other = await make_tenant()
+    theirs = await make_series(other, name="their secret series")
+    await console.sign_in(tenant)
+
+    for path in (
+        f"/console/series/{theirs['id']}",
+        f"/console/series/{theirs['id']}?day={LONG_DAY}",
+        f"/console/series/{theirs['id']}/prices.csv",
+        f"/console/series/{uuid.uuid4()}",
+        f"/console/series/{uuid.uuid4()}/prices.csv",
+    ):
+        response = await console.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert "404 · Not found" in response.text
+        assert "their secret series" not in response.text
+    listed = await console.get("/console/series")
+    assert theirs["id"] not in listed.text
+    assert 'id="series-none"' in listed.text
+
+
+async def test_a_malformed_series_day_is_an_error_page(console: Console, tenant: Tenant) -> None:
+    series = await make_series(tenant)
+    await console.sign_in(tenant)
+
+    response = await console.get(f"/console/series/{series['id']}?day=26.10.2025")
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "day: must be a date, YYYY-MM-DD" in response.text
+
+
+async def test_a_read_client_sees_the_series_pages(
+    console: Console, tenant: Tenant, make_tenant: TenantFactory
+) -> None:
+    series = await _quarter_hour_series(tenant, SHORT_DAY)
+    reader = await make_tenant.another_client(tenant, scope="read")
+    await console.sign_in(reader)
+
+    for path in (
+        "/console/series",
+        f"/console/series/{series['id']}?day={SHORT_DAY}",
+    ):
+        response = await console.get(path)
+        assert response.status_code == 200, path
+        assert "read only" in response.text
+        # The sign-out form is the only form that posts.
+        assert response.text.count('method="post"') == 1, path
+    csv_text = await console.get(f"/console/series/{series['id']}/prices.csv?day={SHORT_DAY}")
+    assert len(csv_text.text.splitlines()) == 1 + 92
+
+
+async def test_the_series_list_is_paged_and_linked_from_the_navigation(
+    console: Console, tenant: Tenant
+) -> None:
+    created = [await make_series(tenant, name=f"zone {k:02d}") for k in range(51)]
+    running = await _quarter_hour_series(tenant, LONG_DAY, name="with prices")
+    await console.sign_in(tenant)
+
+    overview = await console.get("/console/")
+    assert '<a href="/console/series">Price series</a>' in overview.text
+
+    first = await console.get("/console/series")
+    assert first.status_code == 200
+    first_ids = re.findall(r'<a href="/console/series/([0-9a-f-]{36})">', first.text)
+    assert len(first_ids) == 50
+    next_page = re.search(r'<a id="next-page" href="([^"]+)">', first.text)
+    assert next_page is not None
+    second = await console.get(html.unescape(next_page[1]))
+    second_ids = re.findall(r'<a href="/console/series/([0-9a-f-]{36})">', second.text)
+    assert 'id="next-page"' not in second.text
+    # Ordered by id, as the API lists them; every series once.
+    everything = sorted(series["id"] for series in [*created, running])
+    assert first_ids + second_ids == everything
+    api = exact(await tenant.get("price-series"))
+    assert [series["id"] for series in api] == everything
+    row = re.search(
+        rf'<a href="/console/series/{running["id"]}">with prices</a>.*?</tr>',
+        first.text + second.text,
+        re.S,
+    )
+    assert row is not None
+    assert "2025-10-26 23:00 (ran out)" in row[0]
+    assert (first.text + second.text).count("no prices") == 51

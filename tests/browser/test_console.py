@@ -1,6 +1,7 @@
 """The console in a real browser with no network: signing in and out, CSRF, tenants, read
-clients, and the building day view as drawn — 92 and 100 quarter hours on the days clocks
-change, shaded gaps, the cheapest window, now — with a screenshot kept for review."""
+clients, the building day view as drawn — 92 and 100 quarter hours on the days clocks
+change, shaded gaps, the cheapest window, now — with a screenshot kept for review, and a
+price series' page drawn by the same script."""
 
 from __future__ import annotations
 
@@ -66,18 +67,20 @@ def _drawn(page: Page) -> dict[str, str]:
     return drawn
 
 
-def _pixel(page: Page, minute: float, fraction: float, offset: float = 0) -> list[int]:
+def _pixel(
+    page: Page, minute: float, fraction: float, offset: float = 0, chart: str = CHART
+) -> list[int]:
     """The chart's colour at ``minute`` of the day, ``fraction`` down its plot area."""
     colour: list[int] = page.evaluate(
-        """([minute, fraction, offset]) => {
-            const canvas = document.querySelector('canvas[data-chart="effective-prices"]');
+        """([minute, fraction, offset, selector]) => {
+            const canvas = document.querySelector(selector);
             const chart = Chart.getChart(canvas);
             const area = chart.chartArea, ratio = chart.currentDevicePixelRatio;
             const x = Math.round(chart.scales.x.getPixelForValue(minute)) * ratio;
             const y = Math.round(area.top + (area.bottom - area.top) * fraction + offset) * ratio;
             return Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
         }""",
-        [minute, fraction, offset],
+        [minute, fraction, offset, chart],
     )
     return colour
 
@@ -552,3 +555,120 @@ def test_a_real_tariffs_breakdown_in_the_chart_the_table_and_the_csv(
             save_screenshot(page, "day-view-tariff-full.png", full_page=True),
         ):
             assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- a price series' page ------------------------------------------------------------------
+
+
+SERIES_CHART = 'canvas[data-chart="series-prices"]'
+
+
+def _series(partner: Partner, *days: date, skip_local_hours: range = range(0)) -> dict[str, Any]:
+    """A 15-minute Vienna series with every quarter hour of ``days`` but those starting in
+    ``skip_local_hours``."""
+    series = partner.post(
+        "price-series",
+        {
+            "name": "EPEX AT",
+            "interval_minutes": 15,
+            "timezone": "Europe/Vienna",
+            "area": "10YAT-APG",
+        },
+    )
+    instants = [
+        instant
+        for day in days
+        for instant in quarter_hours(day)
+        if instant.astimezone(VIENNA).hour not in skip_local_hours
+    ]
+    response = partner.api.put(
+        f"{partner.base}/price-series/{series['id']}/prices",
+        json={"energy_prices": prices(instants)},
+    )
+    assert response.status_code == 200, response.text
+    return series
+
+
+def _series_page(page: Page, served: Served, series_id: str, **query: Any) -> dict[str, str]:
+    arguments = "&".join(f"{name}={value}" for name, value in query.items())
+    page.goto(f"{served.base_url}/console/series/{series_id}?{arguments}")
+    page.wait_for_selector(f"{SERIES_CHART}[data-drawn-steps]")
+    assert page.locator(CHART).count() == 0
+    drawn: dict[str, str] = page.eval_on_selector(SERIES_CHART, "canvas => ({...canvas.dataset})")
+    return drawn
+
+
+@pytest.mark.parametrize(
+    ("day", "quarters", "minutes", "twice_two_oclock"),
+    [(SHORT_DAY, 92, 23 * 60, 0), (LONG_DAY, 100, 25 * 60, 2)],
+)
+def test_a_series_day_is_drawn_as_its_clock_passes(
+    served: Served,
+    partner: Partner,
+    page: Page,
+    day: date,
+    quarters: int,
+    minutes: int,
+    twice_two_oclock: int,
+) -> None:
+    series = _series(partner, day)
+    sign_in(page, served.base_url, partner.client_id, partner.client_secret)
+
+    drawn = _series_page(page, served, series["id"], day=day.isoformat())
+
+    assert drawn["intervals"] == str(quarters)
+    assert (drawn["drawnSteps"], drawn["drawnGaps"]) == (str(quarters), "0")
+    assert drawn["drawnMinutes"] == str(minutes)
+    assert drawn["drawnWindow"] == "false"
+    labels: list[str] = page.evaluate(
+        f"Chart.getChart(document.querySelector('{SERIES_CHART}')).scales.x.ticks.map(t => t.label)"
+    )
+    assert labels.count("02:00") == twice_two_oclock
+    assert page.locator("#prices tbody tr").count() == quarters
+
+
+def test_a_series_gap_is_shaded_and_the_days_link(
+    served: Served, partner: Partner, page: Page
+) -> None:
+    series = _series(partner, LONG_DAY, skip_local_hours=range(19, 21))
+    sign_in(page, served.base_url, partner.client_id, partner.client_secret)
+    page.goto(f"{served.base_url}/console/series")
+    page.click(f"a[href='/console/series/{series['id']}']")
+    page.wait_for_selector(f"{SERIES_CHART}[data-drawn-steps]")
+    assert page.locator("#prices-known-until").inner_text() == "2025-10-26 23:00 UTC (ran out)"
+
+    drawn = _series_page(page, served, series["id"], day=LONG_DAY.isoformat())
+
+    # One interval per quarter hour, unknown ones included: 92 known, 8 unknown.
+    assert drawn["intervals"] == "100"
+    assert (drawn["drawnSteps"], drawn["drawnGaps"]) == ("92", "8")
+    gap_middle = 20 * 60 + 60  # 20:00 local, an hour later than the clock says (25-hour day)
+    assert _pixel(page, gap_middle, 0.8, chart=SERIES_CHART) == UNKNOWN
+    assert _pixel(page, gap_middle - 150, 0.8, chart=SERIES_CHART) != UNKNOWN
+    unknown_rows = page.locator("#prices tbody tr.unknown")
+    assert unknown_rows.count() == 8
+    assert unknown_rows.locator("td").first.inner_text() == "19:00 +01:00"
+    assert unknown_rows.first.locator("td").nth(2).inner_text() == "unknown"
+    save_screenshot(page, "series-page-25-hours.png")
+
+    page.click("#next-day")
+    page.wait_for_url(f"**day={(LONG_DAY + timedelta(days=1)).isoformat()}")
+    page.wait_for_selector(f"{SERIES_CHART}[data-drawn-steps]")
+    after = page.eval_on_selector(SERIES_CHART, "canvas => ({...canvas.dataset})")
+    assert (after["intervals"], after["drawnSteps"], after["drawnGaps"]) == ("96", "0", "96")
+    page.click("#previous-day")
+    page.wait_for_url(f"**day={LONG_DAY.isoformat()}")
+    lines = _csv(page)
+    assert lines[0] == ["start", "end", "price", "level"]
+    assert len(lines) == 1 + 100
+    assert [line[2] for line in lines[1:]].count("") == 8
+
+
+def test_now_is_a_line_on_todays_series_chart(served: Served, partner: Partner, page: Page) -> None:
+    series = _series(partner)
+    sign_in(page, served.base_url, partner.client_id, partner.client_secret)
+
+    drawn = _series_page(page, served, series["id"])  # today, in the series' clock
+
+    assert drawn["drawnNow"] == "true"
+    assert page.locator("#prices-known-until").inner_text() == "no prices"

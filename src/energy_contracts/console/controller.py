@@ -205,6 +205,62 @@ class ConsolePages(Controller):
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
+    @get("/series")
+    async def series_list(
+        self,
+        viewer: NamedDependency[Viewer],
+        session: NamedDependency[AsyncSession],
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Template:
+        shown = await views.series_list(session, viewer, cursor=cursor, now=datetime.now(UTC))
+        return Template("series_list.html", context={"viewer": viewer, "list": shown})
+
+    @get("/series/{series_id:uuid}")
+    async def series(
+        self,
+        viewer: NamedDependency[Viewer],
+        session: NamedDependency[AsyncSession],
+        series_id: FromPath[uuid.UUID],
+        day: Annotated[str | None, QueryParameter(max_length=10)] = None,
+    ) -> Template:
+        shown = await views.series_page(
+            session,
+            viewer,
+            series_id,
+            day=None if day is None else local_day(day),
+            now=datetime.now(UTC),
+        )
+        return Template(
+            "series.html",
+            context={
+                "viewer": viewer,
+                "page": shown,
+                "chart_data": views.script_json(shown.chart_data()),
+            },
+        )
+
+    @get("/series/{series_id:uuid}/prices.csv")
+    async def series_csv(
+        self,
+        viewer: NamedDependency[Viewer],
+        session: NamedDependency[AsyncSession],
+        series_id: FromPath[uuid.UUID],
+        day: Annotated[str | None, QueryParameter(max_length=10)] = None,
+    ) -> Response[str]:
+        shown = await views.series_page(
+            session,
+            viewer,
+            series_id,
+            day=None if day is None else local_day(day),
+            now=datetime.now(UTC),
+        )
+        filename = f"series-{series_id}-{shown.day.isoformat()}.csv"
+        return Response(
+            views.series_prices_csv(shown),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
 
 def _sign_in_again(request: Request[Any, Any, Any], _: SignInRequired) -> Response[Any]:
     redirect = Redirect(sessions.SIGN_IN_PATH, status_code=303)

@@ -2,8 +2,9 @@
 
 The console answers the same questions as the API with the same code: users, buildings and
 contracts come from their services, a day's prices from ``effective.service`` (the very
-answer ``effective-prices?day=`` gives), the cheapest window from its service. Nothing is
-priced here; this module only arranges answers for the templates, the chart and the CSV.
+answer ``effective-prices?day=`` gives), the cheapest window from its service, a series'
+day from ``series.service``. Nothing is priced here; this module only arranges answers for
+the templates, the chart and the CSV.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from energy_contracts.effective.schemas import CheapestWindow, EffectivePrices
 from energy_contracts.errors import NotFound, Unprocessable
 from energy_contracts.series import service as series_service
 from energy_contracts.series.index import SERIES_INDEX
+from energy_contracts.series.models import Series
 from energy_contracts.tariffs import service as tariffs
 from energy_contracts.users import service as users
 from energy_contracts.users.models import User
@@ -203,6 +205,167 @@ async def user_page(session: AsyncSession, viewer: Viewer, user_id: uuid.UUID) -
     return UserPage(user, list(page.items), page.next_cursor is not None, views)
 
 
+# --- price series --------------------------------------------------------------------------
+
+
+SERIES_PER_PAGE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSummary:
+    """A series as the list and its page name it, with the overview's "ran out" mark."""
+
+    series: Series
+    known_until: datetime | None
+    """None: the series has no prices at all."""
+    ran_out: bool
+    """Its last price has already stopped holding (or it never had one)."""
+
+
+def _summary(view: series_service.SeriesView, now: datetime) -> SeriesSummary:
+    until = view.prices_known_until
+    return SeriesSummary(view.series, until, until is None or until <= now)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesList:
+    items: list[SeriesSummary]
+    next_cursor: str | None
+
+
+async def series_list(
+    session: AsyncSession, viewer: Viewer, *, cursor: str | None, now: datetime
+) -> SeriesList:
+    """The organisation's series a page at a time, ordered by id as the API lists them."""
+    page = await series_service.list_series(
+        session, viewer.org_id, prices_known_until_before=None, cursor=cursor, limit=SERIES_PER_PAGE
+    )
+    return SeriesList([_summary(view, now) for view in page.items], page.next_cursor)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPriceRow:
+    start: datetime
+    end: datetime
+    start_local: str
+    end_local: str
+    price: str | None
+    level: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPage:
+    summary: SeriesSummary
+    contract_count: int
+    """Contracts index-linked to the series."""
+    day: date
+    today: date
+    timezone: ZoneInfo
+    start: datetime
+    end: datetime
+    rows: list[SeriesPriceRow]
+    now: datetime
+
+    @property
+    def series(self) -> Series:
+        return self.summary.series
+
+    @property
+    def hours(self) -> str:
+        """The day's length, e.g. ``25`` on the day clocks go back."""
+        return f"{(self.end - self.start) / timedelta(hours=1):g}"
+
+    @property
+    def previous_day(self) -> date:
+        return self.day - timedelta(days=1)
+
+    @property
+    def next_day(self) -> date:
+        return self.day + timedelta(days=1)
+
+    def chart_data(self) -> bytes:
+        """What the day view's chart script draws, in the shape of an effective-prices
+        answer: the day's slots on the series' grid (unknown ones included), their levels,
+        ticks at each local hour, now; no cheapest window."""
+        answer = {
+            "currency": self.series.currency,
+            "from": self.start,
+            "to": self.end,
+            "timezone": self.series.timezone,
+            "intervals": [
+                {"start": row.start, "end": row.end, "price": row.price, "level": row.level}
+                for row in self.rows
+            ],
+        }
+        data = {
+            "answer": answer,
+            "ticks": _hour_ticks(self.start, self.end, self.timezone),
+            "now": self.now,
+            "window": None,
+        }
+        return msgspec.json.encode(data)
+
+
+async def series_page(
+    session: AsyncSession,
+    viewer: Viewer,
+    series_id: uuid.UUID,
+    *,
+    day: date | None,
+    now: datetime,
+) -> SeriesPage:
+    """A series and its prices over a local day of its time zone (today by default)."""
+    series = await series_service.get_series(session, viewer.org_id, series_id)
+    view = await series_service.view_of(session, series)
+    timezone = ZoneInfo(series.timezone)
+    today = now.astimezone(timezone).date()
+    day = day or today
+    shown = await series_service.day_of_prices(session, series, day)
+    rows = [
+        SeriesPriceRow(
+            slot.start,
+            slot.end,
+            _local_time(slot.start, timezone),
+            _local_time(slot.end, timezone),
+            None if slot.price is None else _text(slot.price),
+            slot.level,
+        )
+        for slot in shown.slots
+    ]
+    return SeriesPage(
+        _summary(view, now),
+        await series_service.linked_contract_count(session, series),
+        day,
+        today,
+        timezone,
+        shown.start,
+        shown.end,
+        rows,
+        now,
+    )
+
+
+SERIES_CSV_COLUMNS = ("start", "end", "price", "level")
+
+
+def series_prices_csv(page: SeriesPage) -> str:
+    """The day's table: ``start`` and ``end`` as instants with the local offset, ``price``
+    exactly as stored (empty where unknown), its ``level`` among the day's prices."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SERIES_CSV_COLUMNS)
+    for row in page.rows:
+        writer.writerow(
+            [
+                row.start.astimezone(page.timezone).isoformat(),
+                row.end.astimezone(page.timezone).isoformat(),
+                row.price or "",
+                row.level or "",
+            ]
+        )
+    return out.getvalue()
+
+
 # --- a building's day ----------------------------------------------------------------------
 
 
@@ -325,12 +488,7 @@ class DayView:
     def chart_data(self) -> bytes:
         """What the chart script draws: the answer itself, ticks at each local hour (so a
         23- or 25-hour day is laid out as it passes), now, and the cheapest window."""
-        start, end = self.answer.from_, self.answer.to
-        ticks = []
-        hour = start
-        while hour <= end:
-            ticks.append({"at": hour, "label": hour.astimezone(self.timezone).strftime("%H:%M")})
-            hour += timedelta(hours=1)
+        ticks = _hour_ticks(self.answer.from_, self.answer.to, self.timezone)
         window = None
         if self.window is not None:
             window = {
@@ -440,6 +598,17 @@ async def _priced_by(
         terms.tariff_id,
         tariff_name,
     )
+
+
+def _hour_ticks(start: datetime, end: datetime, timezone: ZoneInfo) -> list[dict[str, Any]]:
+    """A tick at each hour from ``start`` to ``end``, labelled with the local wall clock: a
+    23-hour day has no 02:00, a 25-hour day two."""
+    ticks = []
+    hour = start
+    while hour <= end:
+        ticks.append({"at": hour, "label": hour.astimezone(timezone).strftime("%H:%M")})
+        hour += timedelta(hours=1)
+    return ticks
 
 
 def _text(value: Decimal) -> str:

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,6 +104,12 @@ async def get_series(
 async def view_of(session: AsyncSession, series: Series) -> SeriesView:
     last = await prices.last_price_instant(session, series.org_id, series.id, table=SERIES_PRICES)
     return SeriesView(series, known_until(series, last))
+
+
+async def linked_contract_count(session: AsyncSession, series: Series) -> int:
+    """How many of the organisation's contracts are index-linked to the series (SPEC §4a):
+    one count on the contracts' ``series_id``."""
+    return await contracts.count_contracts(session, series.org_id, series_id=series.id)
 
 
 async def list_series(
@@ -260,6 +267,59 @@ async def price_page(
         cursor=cursor,
         limit=limit,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSlot:
+    """One interval of the series' grid: its price (None: unknown) and level."""
+
+    start: datetime
+    end: datetime
+    price: Decimal | None
+    level: pricing.Level | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesDay:
+    """A local day of the series in its own time zone (23, 24 or 25 hours), cut on its
+    grid: one slot per interval, known or not."""
+
+    start: datetime
+    end: datetime
+    slots: list[SeriesSlot]
+
+
+async def day_of_prices(session: AsyncSession, series: Series, day: date) -> SeriesDay:
+    """The series over the local ``day`` of its time zone, one slot per interval of its grid
+    (``pricing.resample`` of its curve: an entry holds one interval, beyond it the price is
+    unknown, SPEC §5), with each known price's level among the day's (``pricing.levels``, the
+    effective prices' rule). On its own grid every slot lies within one entry, so its price is
+    the stored one, exactly."""
+    tz = zone(series.timezone)
+    start, end = pricing.local_day_bounds(day, tz)
+    # An entry before the day's start may still hold at its start (one interval at most).
+    rows = await prices.read_prices(
+        session,
+        series.org_id,
+        series.id,
+        start=start - timedelta(minutes=series.interval_minutes),
+        end=end,
+        table=SERIES_PRICES,
+    )
+    curve = pricing.build_curve_from_pairs(
+        rows,
+        pricing.ContractType.SPOT_HOURLY,
+        interval_minutes=series.interval_minutes,
+        tz=tz,
+        origin=None,
+    )
+    resampled = pricing.resample(curve, start, end, series.interval_minutes, tz)
+    levels = pricing.levels([slot.price for slot in resampled])
+    slots = [
+        SeriesSlot(slot.start, slot.end, slot.price, level)
+        for slot, level in zip(resampled, levels, strict=True)
+    ]
+    return SeriesDay(start, end, slots)
 
 
 async def write_prices(

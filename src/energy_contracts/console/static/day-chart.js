@@ -1,4 +1,6 @@
-/* The building day view's chart: what the building pays over one local day.
+/* The building day view's chart: what the building pays over one local day; and the price
+ * series page's chart (data-chart="series-prices"): the series over one local day of its
+ * time zone, in the same shape (one interval per slot of its grid, no source, no window).
  *
  * Draws the effective-prices answer embedded in #chart-data with Chart.js. The x axis is
  * elapsed minutes since the local midnight, ticked at each local hour, so that a 23- or
@@ -11,7 +13,9 @@
  */
 (function () {
   "use strict";
-  var canvas = document.querySelector('canvas[data-chart="effective-prices"]');
+  var canvas = document.querySelector(
+    'canvas[data-chart="effective-prices"], canvas[data-chart="series-prices"]'
+  );
   if (!canvas || typeof Chart === "undefined") return;
   var data = JSON.parse(document.getElementById("chart-data").textContent);
   var answer = data.answer;
@@ -124,6 +128,7 @@
       var area = chart.chartArea, ctx = chart.ctx;
       var zero = Math.min(Math.max(chart.scales.y.getPixelForValue(0), area.top), area.bottom);
       drawn.gaps = 0;
+      var runStart = null;
       ctx.save();
       intervals.forEach(function (interval, index) {
         var x0 = Math.round(xOf(chart, minutes(interval.start)));
@@ -131,15 +136,20 @@
         if (interval.price === null) {
           ctx.fillStyle = UNKNOWN;
           ctx.fillRect(x0, area.top, x1 - x0, area.bottom - area.top);
+          drawn.gaps += 1;
+          // One label per run of unknown intervals (a series' page has one per slot).
+          if (runStart === null) runStart = x0;
+          var next = intervals[index + 1];
+          if (next && next.price === null) return;
           ctx.save();
-          ctx.translate((x0 + x1) / 2 + 4, area.top + (area.bottom - area.top) / 2);
+          ctx.translate((runStart + x1) / 2 + 4, area.top + (area.bottom - area.top) / 2);
+          runStart = null;
           ctx.rotate(-Math.PI / 2);
           ctx.fillStyle = "#555555";
           ctx.font = "12px system-ui, sans-serif";
           ctx.textAlign = "center";
           ctx.fillText("no price", 0, 0);
           ctx.restore();
-          drawn.gaps += 1;
         } else if (!interval.breakdown) {
           var y = chart.scales.y.getPixelForValue(Number(interval.price));
           ctx.fillStyle = (LEVEL[interval.level] || CONNECTOR) + "b3";

@@ -515,6 +515,10 @@ async def test_an_index_linked_contract_with_a_tariff_in_the_table_and_the_csv(
         "the building's contract, series EPEX AT × 1.2 + 0.01, "
         "tariff Wiener Netze 2025, §14a module 3"
     )
+    # The series the contract follows is one click away, on the same day.
+    assert re.findall(r'<a class="series-link" href="([^"]+)">([^<]+)</a>', page.text) == [
+        (f"/console/series/{s}?day=2025-01-15", "series EPEX AT")
+    ]
     header = re.findall(r"<th[^>]*>([^<]+)</th>", page.text[page.text.index('id="prices"') :])
     assert header == [
         "From", "To", "Price", "Energy", "Grid", "Levy", "Other", "VAT", "Level", "Source",

@@ -59,17 +59,18 @@ def msgspec_typed(body: bytes) -> Any:
 
 
 PRODUCT_PATH = (
-    "api.bodies.decode_json(body, contracts.schemas.PricesIn), then "
+    "api.bodies.decode_body(body, contracts.schemas.PricesIn) (what the StrictBody plugin runs "
+    "for the handler's typed body, the repeated-key check included), then "
     "contracts.price_rules.parse_prices(items, 'energy_prices', Grid(15, Europe/Vienna))"
 )
 
 
 def product_decoder() -> tuple[str, Callable[[bytes], Any]] | str:
     """What ``PUT …/prices`` does with a good body before it touches the database: the
-    router's ``_decode`` (``decode_json``; its NaN fallback runs only on malformed bodies) and
+    ``StrictBody`` plugin's ``decode_body`` (its fallbacks run only on refused bodies) and
     the service's ``parse_prices`` for the contract's grid; or why it cannot be imported."""
     try:
-        from energy_contracts.api.bodies import decode_json
+        from energy_contracts.api.bodies import decode_body
         from energy_contracts.contracts.price_rules import Grid, parse_prices
         from energy_contracts.contracts.schemas import PricesIn
     except ImportError as exc:
@@ -77,7 +78,7 @@ def product_decoder() -> tuple[str, Callable[[bytes], Any]] | str:
     grid = Grid(workload.INTERVAL_MINUTES, ZoneInfo(workload.TIMEZONE))
 
     def decode_and_validate(body: bytes) -> Any:
-        items = decode_json(body, PricesIn).energy_prices
+        items = decode_body(body, PricesIn).energy_prices
         assert isinstance(items, list)  # the benchmark body uses this name
         return parse_prices(items, "energy_prices", grid)
 

@@ -56,6 +56,8 @@ class LoadResult:
     max_ms: float
     database_sessions: int | None = None
     """PostgreSQL sessions opened during the run (``pg_stat_database.sessions``), if counted."""
+    load_average: float | None = None
+    """The machine's 1-minute load average at the end of the run (other work shows here)."""
 
     @property
     def requests_per_second(self) -> float:

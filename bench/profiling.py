@@ -73,10 +73,20 @@ INCLUSIVE_FOR = ("energy_contracts/", "asyncpg/", "sqlalchemy/", "joserfc/", "ms
 
 # Where a sample's time goes: the innermost frame of a stack that belongs to one of these
 # groups names it (first match in this order wins for a frame); a stack with none is the
-# event loop's. The shares in docs/performance.md are these.
+# event loop's. The shares in docs/performance.md are these. Markers match the frame's text,
+# ``function (path)``, so a group may name functions as well as files.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("rendering", ("energy_contracts/api/responses.py", "msgspec")),
-    ("authentication", ("energy_contracts/auth/",)),
+    # msgspec is C: py-spy sees its time in the Python frame that called it, so the frames
+    # that encode answers and decode bodies stand for it.
+    (
+        "msgspec (decoding bodies, encoding answers)",
+        ("msgspec", "energy_contracts/api/responses.py", "energy_contracts/api/bodies.py"),
+    ),
+    (
+        "our guards (scope, query parameters, own organisation)",
+        ("require_scope (", "own_organisation (", "reject_unknown_query_parameters (", "guard"),
+    ),
+    ("authentication (token, caller)", ("energy_contracts/auth/",)),
     (
         "the answer (curve, tiling, levels, intervals)",
         ("energy_contracts/pricing/", "energy_contracts/effective/service.py"),
@@ -93,13 +103,21 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        "our middleware",
-        ("energy_contracts/observability.py", "energy_contracts/idempotency/", "metrics"),
+        "our middleware (request context, metrics, idempotency)",
+        (
+            "energy_contracts/observability.py",
+            "energy_contracts/idempotency/",
+            "energy_contracts/metrics.py",
+            "prometheus_client/",
+        ),
     ),
+    ("our code, other (handlers, parameters)", ("energy_contracts/",)),
+    ("Litestar routing (ASGI router, trie)", ("litestar/_asgi/",)),
     (
-        "FastAPI/Starlette (routing, dependencies, parameters)",
-        ("fastapi/", "starlette/", "pydantic", "energy_contracts/", "typing.py", "uuid.py"),
+        "Litestar dependencies and parameters",
+        ("litestar/_kwargs/", "litestar/di", "litestar/_signature/", "litestar/params"),
     ),
+    ("Litestar, other (request, handler, response)", ("litestar/", "typing.py", "uuid.py")),
     ("uvicorn's HTTP handling", ("uvicorn/", "httptools")),
 )
 OTHER = "event loop and other"

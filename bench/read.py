@@ -8,9 +8,12 @@ shared warm-up. Only one server is under load at a time.
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -87,27 +90,46 @@ def route_template(base_url: str) -> str:
 
 
 def bare_server(
-    deployment: stack.Deployment, body_file: Path, path: str, log_dir: Path
+    deployment: stack.Deployment,
+    body_file: Path,
+    path: str,
+    log_dir: Path,
+    prices: tuple[stack.Place, datetime, datetime] | None = None,
 ) -> stack.Server:
+    """``bench/bare_server.py``: static, or with ``prices`` (probe, from, to) the
+    database-backed bare endpoint."""
     port = stack.free_port()
     script = Path(__file__).resolve().parent / "bare_server.py"
+    argv = [sys.executable, str(script), "--port", str(port), "--body", str(body_file)]
+    argv += ["--path", path]
+    kind = "captured bytes"
+    if prices is not None:
+        place, start, end = prices
+        argv += ["--contract", str(place.contract_id)]
+        argv += ["--from", start.isoformat(), "--to", end.isoformat()]
+        kind = "one asyncpg statement, captured bytes"
     return stack.Server(
-        name="bare endpoint (product stack, captured bytes)",
-        argv=[
-            sys.executable,
-            str(script),
-            "--port",
-            str(port),
-            "--body",
-            str(body_file),
-            "--path",
-            path,
-        ],
+        name=f"bare endpoint (product stack, {kind})",
+        argv=argv,
         env=deployment.environment(),
         port=port,
         log_path=log_dir / f"bare-{port}.log",
         ready_path="/healthz",
     )
+
+
+def check_bare_statement(deployment: stack.Deployment, server: stack.Server, org_id: object) -> int:
+    """The database-backed bare endpoint's statement, run once by the same script: how many
+    price rows it fetches for the probe (the day's and the entry before)."""
+    answer = subprocess.run(
+        [*server.argv, "--check-org", str(org_id)],
+        env=deployment.environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return int(answer.stdout.strip().splitlines()[-1])
 
 
 def compare(
@@ -119,25 +141,40 @@ def compare(
     connections: int | None = None,
 ) -> tuple[list[loadgen.LoadResult], list[loadgen.LoadResult]]:
     """``repeat`` alternating runs of ``a`` and ``b`` at the same wrk settings."""
+    first, second = compare_many([a, b], settings, log, connections=connections)
+    return first, second
+
+
+def compare_many(
+    endpoints: list[Endpoint],
+    settings: Settings,
+    log: Log,
+    *,
+    connections: int | None = None,
+) -> list[list[loadgen.LoadResult]]:
+    """``repeat`` rounds over ``endpoints`` at the same wrk settings, the order of each
+    round rotated by one (A B C, B C A, C A B, …), so that drift hits each alike."""
     conns = connections or settings.connections
     wrk = loadgen.Wrk(connections=conns)
     counters = {
-        id(endpoint): stack.SessionCounter(endpoint.database)
-        for endpoint in (a, b)
+        index: stack.SessionCounter(endpoint.database)
+        for index, endpoint in enumerate(endpoints)
         if endpoint.database is not None
     }
     try:
-        for endpoint in (a, b):
+        for endpoint in endpoints:
             wrk.run(
                 endpoint.url,
                 seconds=settings.warmup_seconds,
                 authorization=endpoint.authorization(),
             )
-        results: tuple[list[loadgen.LoadResult], list[loadgen.LoadResult]] = ([], [])
+        results: list[list[loadgen.LoadResult]] = [[] for _ in endpoints]
         for round_number in range(settings.repeat):
-            order = (a, b) if round_number % 2 == 0 else (b, a)
-            for endpoint in order:
-                counter = counters.get(id(endpoint))
+            shift = round_number % len(endpoints)
+            order = list(range(len(endpoints)))[shift:] + list(range(len(endpoints)))[:shift]
+            for index in order:
+                endpoint = endpoints[index]
+                counter = counters.get(index)
                 sessions_before = counter.read() if counter else 0
                 result = wrk.run(
                     endpoint.url, seconds=settings.seconds, authorization=endpoint.authorization()
@@ -146,7 +183,8 @@ def compare(
                     # Connection churn shows here: a pool that opens a backend per request.
                     opened = counter.read() - sessions_before
                     result = replace(result, database_sessions=opened)
-                results[0 if endpoint is a else 1].append(result)
+                result = replace(result, load_average=os.getloadavg()[0])
+                results[index].append(result)
                 churn = (
                     f"  {result.database_sessions} new DB sessions"
                     if result.database_sessions
@@ -154,7 +192,8 @@ def compare(
                 )
                 log(
                     f"  {endpoint.label:<32} c={conns:<3} {result.requests_per_second:8.1f} req/s  "
-                    f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms{churn}"
+                    f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
+                    f"load {result.load_average:.2f}{churn}"
                     + (f"  ERRORS {result.errors}" if result.errors else "")
                 )
         return results
@@ -198,31 +237,53 @@ def read_target(
     run_dir: Path,
     log: Log,
 ) -> list[Outcome]:
-    """Target 4: requests/s of effective prices vs the bare endpoint, and p99 at 16 connections."""
+    """Target 4: requests/s of effective prices vs the database-backed bare endpoint (the
+    goal) and vs the static one (context), and p99 at 16 connections; all three servers side
+    by side, their runs rotated."""
     body = check_answer(api, priced.probe)
     body_file = run_dir / "effective-prices-captured.json"
     body_file.write_bytes(body)
     template = route_template(product.base_url)
-    with stack.running(bare_server(priced.deployment, body_file, template, run_dir)) as bare:
-        bare_endpoint = Endpoint(
-            "bare endpoint",
-            bare.base_url + api.effective_prices_path(priced.probe),
-            lambda: None,
-            bare,
+    start, end = workload.day_bounds(workload.READ_DAY)
+    database_bare = bare_server(
+        priced.deployment, body_file, template, run_dir, (priced.probe, start, end)
+    )
+    rows = check_bare_statement(priced.deployment, database_bare, priced.tenant.org_id)
+    expected_rows = workload.expected_intervals(workload.price_year(), workload.READ_DAY) + 1
+    if rows != expected_rows:
+        raise RuntimeError(f"bare statement: {rows} price rows, expected {expected_rows}")
+    with (
+        stack.running(bare_server(priced.deployment, body_file, template, run_dir)) as bare,
+        stack.running(database_bare) as bare_db,
+    ):
+        path = api.effective_prices_path(priced.probe)
+        static_endpoint = Endpoint(
+            "bare endpoint, static", bare.base_url + path, lambda: None, bare
         )
-        if httpx.get(bare_endpoint.url, timeout=10).content != body:
-            raise RuntimeError("the bare endpoint does not answer the captured bytes")
+        database_endpoint = Endpoint(
+            "bare endpoint, one statement", bare_db.base_url + path, lambda: None, bare_db
+        )
+        for endpoint in (static_endpoint, database_endpoint):
+            if httpx.get(endpoint.url, timeout=10).content != body:
+                raise RuntimeError(f"{endpoint.label} does not answer the captured bytes")
         product_endpoint = endpoint_for(
             product, api, priced.probe, "effective-prices", priced.deployment
         )
-        log(f"read: {len(body)} bytes per answer; {settings.describe()}")
-        with profiled(product_endpoint, settings, "read", log):
-            ours, bares = compare(product_endpoint, bare_endpoint, settings, log)
+        log(f"read: {len(body)} bytes per answer, {rows} price rows; {settings.describe()}")
+        with (
+            profiled(product_endpoint, settings, "read", log),
+            profiled(database_endpoint, settings, "read-bare-database", log),
+        ):
+            ours, bares_db, bares = compare_many(
+                [product_endpoint, database_endpoint, static_endpoint], settings, log
+            )
     context = {
         "response_bytes": len(body),
+        "bare_statement_rows": rows,
         "connections": settings.connections,
         "seconds_per_run": settings.seconds,
         "product_runs": _summaries(ours),
+        "bare_database_runs": _summaries(bares_db),
         "bare_runs": _summaries(bares),
     }
     throughput = Outcome(
@@ -232,9 +293,19 @@ def read_target(
         Goal.RATIO_AT_LEAST,
         0.6,
         samples=[r.requests_per_second for r in ours],
-        baseline_label="bare endpoint",
-        baseline=[r.requests_per_second for r in bares],
+        baseline_label="bare endpoint, one statement",
+        baseline=[r.requests_per_second for r in bares_db],
         context=context,
+    )
+    static = Outcome(
+        "read-static",
+        "read: req/s over the static bare endpoint, for context",
+        "req/s",
+        Goal.RATIO_AT_LEAST,
+        0,
+        samples=[r.requests_per_second for r in ours],
+        baseline_label="bare endpoint, static",
+        baseline=[r.requests_per_second for r in bares],
     )
     p99 = Outcome(
         "read-p99",
@@ -243,13 +314,13 @@ def read_target(
         Goal.VALUE_AT_MOST,
         20,
         samples=[r.p99_ms for r in ours],
-        baseline_label="bare endpoint",
-        baseline=[r.p99_ms for r in bares],
+        baseline_label="bare endpoint, one statement",
+        baseline=[r.p99_ms for r in bares_db],
     )
-    if _failed_runs(ours, bares):
-        for outcome in (throughput, p99):
+    if _failed_runs(ours, bares_db, bares):
+        for outcome in (throughput, static, p99):
             outcome.forced, outcome.reason = Verdict.FAILED, "wrk saw errors (see JSON)"
-    return [throughput, p99]
+    return [throughput, static, p99]
 
 
 def workers_target(

@@ -171,8 +171,7 @@ def _cpu_model() -> str:
 
 def machine() -> dict[str, Any]:
     packages = (
-        "fastapi",
-        "starlette",
+        "litestar",
         "uvicorn",
         "uvloop",
         "httptools",
@@ -180,6 +179,7 @@ def machine() -> dict[str, Any]:
         "asyncpg",
         "msgspec",
         "pydantic",
+        "prometheus_client",
         "psycopg",
     )
     versions: dict[str, str | None] = {}

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import gc
 from functools import partial
+from typing import Any
 
 from litestar import Litestar, Router
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsPlugin
@@ -105,6 +108,17 @@ SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
 }
 
 
+async def api_guards(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """The API's guards, in their order: the scope (403), unknown or NUL-holding query
+    parameters (422), the caller's own organisation (404). One guard rather than three:
+    Litestar copies the route handler for every guard it runs (measured in bench/)."""
+    await require_scope(connection, handler)
+    await reject_unknown_query_parameters(connection, handler)
+    await own_organisation(connection, handler)
+
+
 def api_router() -> Router:
     return Router(
         path=API_PREFIX,
@@ -121,7 +135,7 @@ def api_router() -> Router:
             organisation_effective_prices,
         ],
         middleware=[AuthenticationMiddleware, IdempotencyMiddleware],
-        guards=[require_scope, reject_unknown_query_parameters, own_organisation],
+        guards=[api_guards],
         security=[{"oauth2": []}, {"bearerAuth": []}],
     )
 

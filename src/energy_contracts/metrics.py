@@ -57,6 +57,10 @@ class Metrics:
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
+        # The labelled children, looked up once per (method, route, status) instead of on
+        # every request (``labels()`` takes a lock and builds a key each time). As many as
+        # the metrics' own children: the same label values, no others.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.pool_size = Gauge(
             "energy_contracts_db_pool_size",
             "Database connections each pool keeps open (sum over worker processes).",
@@ -71,9 +75,14 @@ class Metrics:
         )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        labels = (method, route, str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            labels = (method, route, str(status))
+            children = self.requests.labels(*labels), self.latency.labels(*labels)
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def instrument_pool(self, engine: AsyncEngine) -> None:
         pool = engine.sync_engine.pool

@@ -185,38 +185,59 @@ def _counted_keys_match(body: bytes, type_: Any, decoded: Any) -> bool:
     A quote cannot occur unescaped inside a JSON string, so ``"price"`` in the body is a
     string token reading exactly ``price``. Where the counts are not exactly the expected
     ones (an escape such as ``pr\\u0069ce``, a value that reads like a key, a repeated key),
-    the caller parses the body to find out. Only for types whose fields are all required or
-    absent (``UNSET``), and lists of items whose fields are all required."""
+    the caller parses the body to find out. The objects are counted too (every ``{``):
+    one more than expected — an object inside a raw value, a brace inside a string — also
+    sends the body to the parse, so no object goes unchecked. Only for types whose fields
+    are required or default to ``UNSET``, and lists of items whose fields are all required."""
     if b"\\u" in body:
         return False
     expected = _expected_key_counts(type_, decoded)
-    return expected is not None and all(
-        body.count(b'"%s"' % name.encode()) == count for name, count in expected.items()
+    if expected is None:
+        return False
+    counts, objects = expected
+    return body.count(b"{") == objects and all(
+        body.count(b'"%s"' % name.encode()) == count for name, count in counts.items()
     )
 
 
-def _expected_key_counts(type_: Any, decoded: Any) -> dict[str, int] | None:
+def _expected_key_counts(type_: Any, decoded: Any) -> tuple[dict[str, int], int] | None:
+    """The times each key name is written in a body that decodes to ``decoded`` (keys once
+    per object), and the number of objects in it; None where that cannot be told."""
     info = _struct_info(type_)
     if info is None:
         return None
     expected: dict[str, int] = {}
+    objects = 1
     for field in info.fields:
         value = getattr(decoded, field.name)
         if value is msgspec.UNSET:
             expected[field.encode_name] = expected.get(field.encode_name, 0)
             continue
-        if not field.required and field.default is not msgspec.UNSET:
+        if not field.required and not _defaults_to_unset(field):
             return None  # present or defaulted: the count cannot tell
+        # Required, or defaulting to UNSET and not UNSET: it was written, once.
         expected[field.encode_name] = expected.get(field.encode_name, 0) + 1
+        if isinstance(value, msgspec.Struct | dict):
+            return None
         if isinstance(value, list) and value and isinstance(value[0], msgspec.Struct):
             item = _struct_info(type(value[0]))
             if item is None or not all(f.required for f in item.fields):
                 return None
+            objects += len(value)
             for item_field in item.fields:
                 expected[item_field.encode_name] = expected.get(item_field.encode_name, 0) + len(
                     value
                 )
-    return expected
+    return expected, objects
+
+
+def _defaults_to_unset(field: mi.Field) -> bool:
+    """Whether an optional field's default is ``UNSET`` (absent in the body ⇔ ``UNSET``).
+    ``msgspec.inspect`` shows such a default as ``NODEFAULT`` (it is not written back either);
+    every other optional field has a real default or a default factory."""
+    return (
+        field.default is msgspec.UNSET or field.default is msgspec.NODEFAULT
+    ) and field.default_factory is msgspec.NODEFAULT
 
 
 @cache

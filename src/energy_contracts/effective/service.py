@@ -157,19 +157,27 @@ class Pricing:
         for applicable in reversed(self.contracts):  # user-level first, building on top
             contract = applicable.contract
             index = contract.index
-            energy = pricing.build_curve_from_pairs(
-                rows[contract.id] if index is None else index.apply(rows[contract.id]),
-                ContractType(contract.contract_type),
-                interval_minutes=contract.price_interval_minutes or DEFAULT_SLOT_MINUTES,
-                tz=applicable.timezone,
-                origin=Origin(contract.id, applicable.source, contract.includes_external),
-            )
+            pairs = rows[contract.id] if index is None else index.apply(rows[contract.id])
+            origin = Origin(contract.id, applicable.source, contract.includes_external)
+            kind = ContractType(contract.contract_type)
+            minutes = contract.price_interval_minutes or DEFAULT_SLOT_MINUTES
             tariff = contract.tariff
-            curve = (
-                pricing.without_tariff(energy)
-                if tariff is None
-                else pricing.with_tariff(energy, tariff_curve(tariff, start, end), tariff)
-            )
+            curve: list[Segment[Priced]]
+            if tariff is None:
+                # What ``pricing.without_tariff`` of the energy curve gives, built in one
+                # pass: every segment shares the one origin without a breakdown.
+                curve = pricing.build_curve_from_pairs(
+                    pairs,
+                    kind,
+                    interval_minutes=minutes,
+                    tz=applicable.timezone,
+                    origin=pricing.Itemised(origin, None),
+                )
+            else:
+                energy = pricing.build_curve_from_pairs(
+                    pairs, kind, interval_minutes=minutes, tz=applicable.timezone, origin=origin
+                )
+                curve = pricing.with_tariff(energy, tariff_curve(tariff, start, end), tariff)
             effective = pricing.override(curve, effective) if effective else curve
         return effective
 

@@ -134,7 +134,7 @@ def _refused_or_repaired(body: bytes, type_: type[T], decoder: msgspec.json.Deco
 def _check_no_nul(body: bytes) -> None:
     """SPEC §1: no string may hold U+0000 (PostgreSQL cannot store it, and it is never
     meant). JSON can only write it as an escape, so bodies without one are fine."""
-    if b"\\u0000" not in body:
+    if b"\\" not in body or b"\\u0000" not in body:  # the first is a memchr (see below)
         return
     found = _first(_untyped_document(body), lambda node: isinstance(node, str) and "\x00" in node)
     if found is not None:
@@ -179,56 +179,97 @@ def _at(document: Any, path: tuple[str | int, ...]) -> Any:
 
 
 def _counted_keys_match(body: bytes, type_: Any, decoded: Any) -> bool:
-    """Whether every key the decoded body holds is written exactly once per object, told by
-    counting its quoted name in the raw body (a few C-speed passes over a year of prices).
+    """Whether no key is written twice in one object, told by counting quotes in the raw
+    body (one C pass over a year of prices, where a parse takes hundreds of milliseconds).
 
-    A quote cannot occur unescaped inside a JSON string, so ``"price"`` in the body is a
-    string token reading exactly ``price``. Where the counts are not exactly the expected
-    ones (an escape such as ``pr\\u0069ce``, a value that reads like a key, a repeated key),
-    the caller parses the body to find out. The objects are counted too (every ``{``):
-    one more than expected — an object inside a raw value, a brace inside a string — also
-    sends the body to the parse, so no object goes unchecked. Only for types whose fields
-    are required or default to ``UNSET``, and lists of items whose fields are all required."""
-    if b"\\u" in body:
+    In a body without a backslash every ``"`` opens or closes a string, so the body holds
+    twice as many quotes as strings. ``_strings_written`` counts the strings a body that
+    decodes to ``decoded`` holds at the least: each key once, each string value once, raw
+    values (prices kept as written) none. A repeated key, or a string anywhere inside a raw
+    value (an object there holds keys), only adds quotes, so an exact match proves every
+    object's keys distinct; any other count, or an escape, sends the body to the parse."""
+    # One byte is searched with memchr: 0.03 ms over 2 MB, where b"\\u" takes 2 ms.
+    if b"\\" in body:
         return False
-    expected = _expected_key_counts(type_, decoded)
-    if expected is None:
-        return False
-    counts, objects = expected
-    return body.count(b"{") == objects and all(
-        body.count(b'"%s"' % name.encode()) == count for name, count in counts.items()
-    )
+    strings = _strings_written(type_, decoded)
+    return strings is not None and body.count(b'"') == 2 * strings
 
 
-def _expected_key_counts(type_: Any, decoded: Any) -> tuple[dict[str, int], int] | None:
-    """The times each key name is written in a body that decodes to ``decoded`` (keys once
-    per object), and the number of objects in it; None where that cannot be told."""
+def _strings_written(type_: Any, decoded: Any) -> int | None:
+    """The strings (keys and string values) written in a body that decodes to ``decoded``,
+    if no key is repeated and raw values hold none; None where the decoded value cannot
+    tell (a field that may have been written or defaulted, a value that may have been a
+    string or a number, a nested object)."""
     info = _struct_info(type_)
     if info is None:
         return None
-    expected: dict[str, int] = {}
-    objects = 1
+    strings = 0
     for field in info.fields:
         value = getattr(decoded, field.name)
         if value is msgspec.UNSET:
-            expected[field.encode_name] = expected.get(field.encode_name, 0)
             continue
         if not field.required and not _defaults_to_unset(field):
             return None  # present or defaulted: the count cannot tell
-        # Required, or defaulting to UNSET and not UNSET: it was written, once.
-        expected[field.encode_name] = expected.get(field.encode_name, 0) + 1
-        if isinstance(value, msgspec.Struct | dict):
+        # Required, or defaulting to UNSET and not UNSET: its key was written, once.
+        in_value = _strings_in(value, field.type)
+        if in_value is None:
             return None
-        if isinstance(value, list) and value and isinstance(value[0], msgspec.Struct):
-            item = _struct_info(type(value[0]))
-            if item is None or not all(f.required for f in item.fields):
-                return None
-            objects += len(value)
-            for item_field in item.fields:
-                expected[item_field.encode_name] = expected.get(item_field.encode_name, 0) + len(
-                    value
-                )
-    return expected, objects
+        strings += 1 + in_value
+    return strings
+
+
+def _strings_in(value: Any, declared: mi.Type) -> int | None:
+    if isinstance(value, str):
+        return 1
+    if value is None or isinstance(value, bool | int | float | msgspec.Raw):
+        return 0
+    if isinstance(value, list):
+        item = _list_item_struct(declared)
+        per_item = None if item is None else _strings_per_item(item)
+        return None if per_item is None else per_item * len(value)
+    return None
+
+
+def _list_item_struct(declared: mi.Type) -> type | None:
+    """The Struct class of a field declared as a list of one Struct type (optionally UNSET,
+    with metadata); None for anything else, a union of item types included."""
+    kind = _bare(declared)
+    if isinstance(kind, mi.UnionType):
+        lists = [_bare(member) for member in kind.types if isinstance(_bare(member), mi.ListType)]
+        if len(lists) != 1:
+            return None
+        kind = lists[0]
+    if not isinstance(kind, mi.ListType):
+        return None
+    item = _bare(kind.item_type)
+    return item.cls if isinstance(item, mi.StructType) else None
+
+
+def _bare(declared: mi.Type) -> mi.Type:
+    """The type without its metadata (which ``Annotated`` aliases may stack)."""
+    while isinstance(declared, mi.Metadata):
+        declared = declared.type
+    return declared
+
+
+@cache
+def _strings_per_item(type_: Any) -> int | None:
+    """The strings in each item of a list of ``type_`` Structs whose fields are all required
+    and hold a string, a number or a raw value: the same for every item, so a list of any
+    length is counted without looking at its items."""
+    info = _struct_info(type_)
+    if info is None or not all(field.required for field in info.fields):
+        return None
+    strings = 0
+    for field in info.fields:
+        kind = _bare(field.type)
+        if isinstance(kind, mi.StrType):
+            strings += 2  # the key and its string value
+        elif isinstance(kind, mi.RawType | mi.IntType | mi.FloatType | mi.BoolType):
+            strings += 1  # the key
+        else:
+            return None
+    return strings
 
 
 def _defaults_to_unset(field: mi.Field) -> bool:

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from itertools import islice
 from typing import (
     Any,
+    ClassVar,
     Concatenate,
     Generic,
     ParamSpec,
@@ -121,56 +122,53 @@ class operation(Generic[P, T]):
         return run
 
 
-class paged(Generic[P, T]):
+class _Iterating(Generic[P, T]):
+    """An API method that answers with many items: on the blocking client an iterator, on
+    the async client an async iterator, made by the client's method named ``_runner``."""
+
+    _runner: ClassVar[str]
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Any]) -> None:
+        self._build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, client: SyncApi, owner: type[Any]) -> Callable[P, Iterator[T]]: ...
+    @overload
+    def __get__(self, client: AsyncApi, owner: type[Any]) -> Callable[P, AsyncIterator[T]]: ...
+    def __get__(self, client: Any, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        build = self._build
+        run = getattr(client, self._runner)
+
+        @functools.wraps(build)
+        def iterate(*args: Any, **kwargs: Any) -> Any:
+            return run(build(client, *args, **kwargs))
+
+        return iterate
+
+
+class paged(_Iterating[P, T]):
     """A list API method as an iterator over all items (async iterator on the async client),
     fetching the next page when the previous one is used up."""
 
+    _runner = "_iterate"
+
     def __init__(self, build: Callable[Concatenate[Any, P], Call[Page[T]]]) -> None:
-        self._build = build
-        self.__doc__ = build.__doc__
-
-    @overload
-    def __get__(self, client: None, owner: type[Any]) -> Self: ...
-    @overload
-    def __get__(self, client: SyncApi, owner: type[Any]) -> Callable[P, Iterator[T]]: ...
-    @overload
-    def __get__(self, client: AsyncApi, owner: type[Any]) -> Callable[P, AsyncIterator[T]]: ...
-    def __get__(self, client: Any, owner: type[Any]) -> Any:
-        if client is None:
-            return self
-        build = self._build
-
-        @functools.wraps(build)
-        def iterate(*args: Any, **kwargs: Any) -> Any:
-            return client._iterate(build(client, *args, **kwargs))
-
-        return iterate
+        super().__init__(build)
 
 
-class streamed(Generic[P, T]):
+class streamed(_Iterating[P, T]):
     """An NDJSON API method as an iterator over its lines (async iterator on the async
     client), each decoded as it arrives, following ``Link: rel="next"`` from page to page."""
 
+    _runner = "_stream"
+
     def __init__(self, build: Callable[Concatenate[Any, P], Lines[T]]) -> None:
-        self._build = build
-        self.__doc__ = build.__doc__
-
-    @overload
-    def __get__(self, client: None, owner: type[Any]) -> Self: ...
-    @overload
-    def __get__(self, client: SyncApi, owner: type[Any]) -> Callable[P, Iterator[T]]: ...
-    @overload
-    def __get__(self, client: AsyncApi, owner: type[Any]) -> Callable[P, AsyncIterator[T]]: ...
-    def __get__(self, client: Any, owner: type[Any]) -> Any:
-        if client is None:
-            return self
-        build = self._build
-
-        @functools.wraps(build)
-        def iterate(*args: Any, **kwargs: Any) -> Any:
-            return client._stream(build(client, *args, **kwargs))
-
-        return iterate
+        super().__init__(build)
 
 
 def _contract(response: httpx.Response) -> EnergyContract:

@@ -10,7 +10,7 @@ that do not exist.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -163,7 +163,7 @@ class ConsolePages(Controller):
             viewer,
             user_id,
             building_id,
-            day=None if day is None else local_day(day),
+            day=_local_day(day),
             window_minutes=window,
             now=datetime.now(UTC),
         )
@@ -194,15 +194,12 @@ class ConsolePages(Controller):
             viewer,
             user_id,
             building_id,
-            day=None if day is None else local_day(day),
+            day=_local_day(day),
             window_minutes=views.DEFAULT_WINDOW_MINUTES,
             now=datetime.now(UTC),
         )
-        filename = f"prices-{building_id}-{shown.day.isoformat()}.csv"
-        return Response(
-            views.prices_csv(shown),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        return _csv_download(
+            views.prices_csv(shown), f"prices-{building_id}-{shown.day.isoformat()}.csv"
         )
 
     @get("/series")
@@ -227,7 +224,7 @@ class ConsolePages(Controller):
             session,
             viewer,
             series_id,
-            day=None if day is None else local_day(day),
+            day=_local_day(day),
             now=datetime.now(UTC),
         )
         return Template(
@@ -251,15 +248,25 @@ class ConsolePages(Controller):
             session,
             viewer,
             series_id,
-            day=None if day is None else local_day(day),
+            day=_local_day(day),
             now=datetime.now(UTC),
         )
-        filename = f"series-{series_id}-{shown.day.isoformat()}.csv"
-        return Response(
-            views.series_prices_csv(shown),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        return _csv_download(
+            views.series_prices_csv(shown), f"series-{series_id}-{shown.day.isoformat()}.csv"
         )
+
+
+def _local_day(day: str | None) -> date | None:
+    """The ``day`` query parameter as a local day; absent, the page shows today."""
+    return None if day is None else local_day(day)
+
+
+def _csv_download(text: str, filename: str) -> Response[str]:
+    return Response(
+        text,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _sign_in_again(request: Request[Any, Any, Any], _: SignInRequired) -> Response[Any]:

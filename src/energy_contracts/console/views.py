@@ -60,25 +60,13 @@ class RunningOut:
 
 
 @dataclass(frozen=True, slots=True)
-class SeriesRunningOut:
-    series_id: uuid.UUID
-    name: str
-    interval_minutes: int
-    area: str | None
-    known_until: datetime | None
-    """None: the series has no prices at all."""
-    ran_out: bool
-    """Its last price has already stopped holding (or it never had one)."""
-
-
-@dataclass(frozen=True, slots=True)
 class Overview:
     totals: Totals
     running_out: list[RunningOut]
     """Contracts whose prices stop within ``RUNNING_OUT_WITHIN``, soonest first."""
     ran_out: int
     """Contracts whose last price has already stopped holding."""
-    series: list[SeriesRunningOut]
+    series: list[SeriesSummary]
     """Price series without prices, then those whose prices stop within
     ``RUNNING_OUT_WITHIN`` (or stopped already), soonest first."""
 
@@ -122,10 +110,10 @@ async def overview(session: AsyncSession, viewer: Viewer, now: datetime) -> Over
 
 async def _series_running_out(
     session: AsyncSession, viewer: Viewer, now: datetime
-) -> list[SeriesRunningOut]:
+) -> list[SeriesSummary]:
     """The series the API's ``prices_known_until_before`` finds, and those without prices:
     every contract linked to one of them has no price beyond it."""
-    found: list[SeriesRunningOut] = []
+    found: list[SeriesSummary] = []
     cursor: str | None = None
     while True:
         page = await series_service.list_series(
@@ -136,18 +124,7 @@ async def _series_running_out(
             cursor=cursor,
             limit=OVERVIEW_PAGE,
         )
-        for view in page.items:
-            series, until = view.series, view.prices_known_until
-            found.append(
-                SeriesRunningOut(
-                    series.id,
-                    series.name,
-                    series.interval_minutes,
-                    series.area,
-                    until,
-                    until is None or until <= now,
-                )
-            )
+        found.extend(_summary(view, now) for view in page.items)
         if page.next_cursor is None:
             break
         cursor = page.next_cursor

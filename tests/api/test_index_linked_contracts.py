@@ -242,6 +242,21 @@ async def test_the_series_interval_sent_again_is_fine(
     assert contract["price_interval_minutes"] == 15
 
 
+async def test_another_interval_on_a_linked_contracts_put_is_422(
+    tenant: Tenant, user: dict[str, Any], series: dict[str, Any]
+) -> None:
+    # The link is kept (not sent again): the interval is still the series'.
+    contract = await linked(tenant, user, {"series_id": series["id"]})
+    response = await tenant.put(contract_path(user, contract), json={"price_interval_minutes": 60})
+    assert_problem(response, 422, "price_interval_minutes")
+    after = await tenant.get(contract_path(user, contract))
+    assert after.headers["etag"] == '"1"'
+    assert exact(after)["price_interval_minutes"] == 15
+    same = await tenant.put(contract_path(user, contract), json={"price_interval_minutes": 15})
+    assert same.headers["etag"] == '"1"'
+    assert exact(same)["price_interval_minutes"] == 15
+
+
 @pytest.mark.parametrize(
     ("index", "field"),
     [

@@ -285,6 +285,29 @@ async def test_a_malformed_index_is_422(
     await assert_refused_and_nothing_written(tenant, user, response, 422, field)
 
 
+@pytest.mark.parametrize(
+    ("term", "field"),
+    [
+        ('"factor": NaN', "energy_price_index.factor"),
+        ('"markup": -Infinity', "energy_price_index.markup"),
+    ],
+)
+async def test_a_non_finite_factor_or_markup_is_422_naming_it(
+    tenant: Tenant, user: dict[str, Any], series: dict[str, Any], term: str, field: str
+) -> None:
+    # Not JSON at all, but SPEC §1: a number that is not finite is a 422 naming its field.
+    body = (
+        '{"energy_contract_type": "spot_hourly", "currency_energy_price": "EUR", '
+        f'"energy_price_index": {{"series_id": "{series["id"]}", {term}}}}}'
+    )
+    response = await tenant.post(
+        f"users/{user['id']}/energy-contracts",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    await assert_refused_and_nothing_written(tenant, user, response, 422, field)
+
+
 async def test_an_unknown_or_another_organisations_series_is_the_same_422(
     make_tenant: TenantFactory, tenant: Tenant, user: dict[str, Any]
 ) -> None:

@@ -242,6 +242,21 @@ async def test_the_series_interval_sent_again_is_fine(
     assert contract["price_interval_minutes"] == 15
 
 
+async def test_another_interval_on_a_linked_contracts_put_is_422(
+    tenant: Tenant, user: dict[str, Any], series: dict[str, Any]
+) -> None:
+    # The link is kept (not sent again): the interval is still the series'.
+    contract = await linked(tenant, user, {"series_id": series["id"]})
+    response = await tenant.put(contract_path(user, contract), json={"price_interval_minutes": 60})
+    assert_problem(response, 422, "price_interval_minutes")
+    after = await tenant.get(contract_path(user, contract))
+    assert after.headers["etag"] == '"1"'
+    assert exact(after)["price_interval_minutes"] == 15
+    same = await tenant.put(contract_path(user, contract), json={"price_interval_minutes": 15})
+    assert same.headers["etag"] == '"1"'
+    assert exact(same)["price_interval_minutes"] == 15
+
+
 @pytest.mark.parametrize(
     ("index", "field"),
     [
@@ -267,6 +282,29 @@ async def test_a_malformed_index_is_422(
         "energy_price_index": index,
     }
     response = await tenant.post(f"users/{user['id']}/energy-contracts", json=body)
+    await assert_refused_and_nothing_written(tenant, user, response, 422, field)
+
+
+@pytest.mark.parametrize(
+    ("term", "field"),
+    [
+        ('"factor": NaN', "energy_price_index.factor"),
+        ('"markup": -Infinity', "energy_price_index.markup"),
+    ],
+)
+async def test_a_non_finite_factor_or_markup_is_422_naming_it(
+    tenant: Tenant, user: dict[str, Any], series: dict[str, Any], term: str, field: str
+) -> None:
+    # Not JSON at all, but SPEC §1: a number that is not finite is a 422 naming its field.
+    body = (
+        '{"energy_contract_type": "spot_hourly", "currency_energy_price": "EUR", '
+        f'"energy_price_index": {{"series_id": "{series["id"]}", {term}}}}}'
+    )
+    response = await tenant.post(
+        f"users/{user['id']}/energy-contracts",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
     await assert_refused_and_nothing_written(tenant, user, response, 422, field)
 
 

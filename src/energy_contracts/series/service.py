@@ -206,7 +206,7 @@ async def delete_series(
 ) -> None:
     series = await get_series(session, org_id, series_id, for_update=True)
     check_if_match(if_match, series.version)
-    linked = await contracts.count_contracts(session, org_id, series_id=series.id)
+    linked = await linked_contract_count(session, series)
     if linked:
         raise Conflict(
             f"{linked} contract(s) are index-linked to this series; unlink them "

@@ -564,7 +564,7 @@ async def _resolve(
 
     prices_field, sent_prices = one_of(body, "energy_prices", "energy_price", errors)
     items = sent_prices if isinstance(sent_prices, list) else []
-    if items and currency is None and not any(e.field == "currency_energy_price" for e in errors):
+    if items and currency is None and not _currency_refused(errors):
         errors.append(FieldError("currency_energy_price", "is required when prices are sent"))
     if link is not None:
         interval = _linked_terms(body, kind, currency, linked, items, prices_field, errors)
@@ -663,9 +663,7 @@ async def _tariff(
     tariff = await tariffs.find(session, org_id, tariff_id)
     if tariff is None:
         errors.append(FieldError("tariff_id", "is not a tariff of this organisation"))
-    elif currency != tariff.currency and not any(
-        e.field == "currency_energy_price" for e in errors
-    ):
+    elif currency != tariff.currency and not _currency_refused(errors):
         errors.append(
             FieldError(
                 "currency_energy_price", f"must be the named tariff's currency, {tariff.currency}"
@@ -718,7 +716,7 @@ def _linked_terms(
         )
     if linked is None:
         return None
-    if currency != linked.currency and not any(e.field == "currency_energy_price" for e in errors):
+    if currency != linked.currency and not _currency_refused(errors):
         errors.append(
             FieldError(
                 "currency_energy_price",
@@ -828,3 +826,9 @@ async def _check_change_keeps_prices_valid(
                 f"The contract's spot prices lie on the local grid of {old_zone}; moving it "
                 f"to {new_zone} needs its prices deleted first (DELETE .../prices)."
             )
+
+
+def _currency_refused(errors: list[FieldError]) -> bool:
+    """Whether the currency itself is already refused: then a mismatch with the series' or
+    the tariff's currency is not worth a second error."""
+    return any(error.field == "currency_energy_price" for error in errors)

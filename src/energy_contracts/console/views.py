@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -496,10 +496,17 @@ async def day_view(
 ) -> DayView:
     user = await users.get_user(session, viewer.org_id, user_id)
     building = await buildings.get_building(session, viewer.org_id, user_id, building_id)
-    subject = await effective.building_pricing(connection, viewer.org_id, user_id, building_id)
+    # As the API's effective-prices: the day's prices read along with the building when its
+    # zone is known; else read once here, so that the answer and the window share one read.
+    likely = effective.likely_range(viewer.org_id, building_id, None, None, day)
+    subject = await effective.building_pricing(
+        connection, viewer.org_id, user_id, building_id, prices_in=likely
+    )
     today = now.astimezone(subject.timezone).date()
     day = day or today
     start, end = effective.requested_range(None, None, day, subject.timezone)
+    prices = await subject.prices(connection, start, end)
+    subject = replace(subject, prefetched=prices, prefetched_span=(start, end))
     answer = await effective.effective_prices(
         connection, subject, start=start, end=end, interval=None
     )

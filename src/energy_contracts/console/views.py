@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -420,7 +421,7 @@ class DayView:
     rows: list[TableRow]
     window_minutes: int
     window: CheapestWindow | None
-    window_problem: str | None
+    """None: no window of that length has known prices this day."""
     now: datetime
     priced_by: list[PricedBy]
     """The building's contract, then the user-level one (those that exist)."""
@@ -510,13 +511,11 @@ async def day_view(
     answer = await effective.effective_prices(
         connection, subject, start=start, end=end, interval=None
     )
-    window, window_problem = None, None
-    try:
+    window = None
+    with suppress(Unprocessable):  # no window of known prices: the page says so
         window = await effective.cheapest_window(
             connection, subject, start=start, end=end, minutes=window_minutes, contiguous=True
         )
-    except Unprocessable as refused:
-        window_problem = refused.detail
     priced_by = [await _priced_by(session, viewer, applicable) for applicable in subject.contracts]
     by_contract = {item.contract_id: item for item in priced_by}
     rows = [
@@ -547,7 +546,6 @@ async def day_view(
         rows,
         window_minutes,
         window,
-        window_problem,
         now,
         priced_by,
     )

@@ -809,6 +809,15 @@ async def test_every_bad_day_window_or_building_of_the_day_view_is_an_error_page
     assert longest.status_code == 200
 
 
+async def test_a_malformed_cursor_is_an_error_page(console: Console, tenant: Tenant) -> None:
+    await console.sign_in(tenant)
+    for path in ("/console/users?cursor=not-a-cursor", "/console/series?cursor=not-a-cursor"):
+        response = await console.get(path)
+        assert response.status_code == 422, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8", path
+        assert "cursor" in response.text, path
+
+
 # --- price series --------------------------------------------------------------------------
 
 

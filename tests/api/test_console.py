@@ -783,6 +783,41 @@ async def test_a_malformed_day_or_window_is_an_error_page(console: Console, tena
     assert too_short.headers["content-type"] == "text/html; charset=utf-8"
 
 
+async def test_every_bad_day_window_or_building_of_the_day_view_is_an_error_page(
+    console: Console, tenant: Tenant
+) -> None:
+    user = await make_user(tenant)
+    building = await make_building(tenant, user["id"])
+    await console.sign_in(tenant)
+    page = f"/console/users/{user['id']}/buildings/{building['id']}"
+
+    for path, status, text in (
+        (f"{page}?day=2025-02-30", 422, "day: must be a date, YYYY-MM-DD"),
+        (f"{page}?day=2200-01-01", 422, "day: must lie in the years 1900 to 2199"),
+        (f"{page}/prices.csv?day=26.10.2025", 422, "day: must be a date, YYYY-MM-DD"),
+        (f"{page}?day=2025-10-26&window=721", 400, None),
+        (f"{page}?day=2025-10-26&window=two", 400, None),
+        (f"/console/users/{user['id']}/buildings/{uuid.uuid4()}", 404, "404 · Not found"),
+        (f"/console/users/{user['id']}/buildings/{uuid.uuid4()}/prices.csv", 404, None),
+    ):
+        response = await console.get(path)
+        assert response.status_code == status, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8", path
+        if text is not None:
+            assert text in response.text, path
+    longest = await console.get(f"{page}?day=2025-10-26&window=720")
+    assert longest.status_code == 200
+
+
+async def test_a_malformed_cursor_is_an_error_page(console: Console, tenant: Tenant) -> None:
+    await console.sign_in(tenant)
+    for path in ("/console/users?cursor=not-a-cursor", "/console/series?cursor=not-a-cursor"):
+        response = await console.get(path)
+        assert response.status_code == 422, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8", path
+        assert "cursor" in response.text, path
+
+
 # --- price series --------------------------------------------------------------------------
 
 

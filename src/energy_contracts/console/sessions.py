@@ -136,23 +136,20 @@ async def provide_writer(viewer: NamedDependency[Viewer]) -> Viewer:
 
 
 def session_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value=token,
-        path=COOKIE_PATH,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    return _cookie(request, token, max_age=int(SESSION_LIFETIME.total_seconds()))
 
 
 def cleared_session_cookie(request: Request[Any, Any, Any]) -> Cookie:
+    return _cookie(request, "", max_age=0)
+
+
+def _cookie(request: Request[Any, Any, Any], value: str, *, max_age: int) -> Cookie:
+    """The session cookie's one set of attributes, whether it is set or cleared."""
     return Cookie(
         key=SESSION_COOKIE,
-        value="",
+        value=value,
         path=COOKIE_PATH,
-        max_age=0,
+        max_age=max_age,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",

@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -420,7 +421,7 @@ class DayView:
     rows: list[TableRow]
     window_minutes: int
     window: CheapestWindow | None
-    window_problem: str | None
+    """None: no window of that length has known prices this day."""
     now: datetime
     priced_by: list[PricedBy]
     """The building's contract, then the user-level one (those that exist)."""
@@ -496,20 +497,25 @@ async def day_view(
 ) -> DayView:
     user = await users.get_user(session, viewer.org_id, user_id)
     building = await buildings.get_building(session, viewer.org_id, user_id, building_id)
-    subject = await effective.building_pricing(connection, viewer.org_id, user_id, building_id)
+    # As the API's effective-prices: the day's prices read along with the building when its
+    # zone is known; else read once here, so that the answer and the window share one read.
+    likely = effective.likely_range(viewer.org_id, building_id, None, None, day)
+    subject = await effective.building_pricing(
+        connection, viewer.org_id, user_id, building_id, prices_in=likely
+    )
     today = now.astimezone(subject.timezone).date()
     day = day or today
     start, end = effective.requested_range(None, None, day, subject.timezone)
+    prices = await subject.prices(connection, start, end)
+    subject = replace(subject, prefetched=prices, prefetched_span=(start, end))
     answer = await effective.effective_prices(
         connection, subject, start=start, end=end, interval=None
     )
-    window, window_problem = None, None
-    try:
+    window = None
+    with suppress(Unprocessable):  # no window of known prices: the page says so
         window = await effective.cheapest_window(
             connection, subject, start=start, end=end, minutes=window_minutes, contiguous=True
         )
-    except Unprocessable as refused:
-        window_problem = refused.detail
     priced_by = [await _priced_by(session, viewer, applicable) for applicable in subject.contracts]
     by_contract = {item.contract_id: item for item in priced_by}
     rows = [
@@ -540,7 +546,6 @@ async def day_view(
         rows,
         window_minutes,
         window,
-        window_problem,
         now,
         priced_by,
     )

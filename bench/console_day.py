@@ -1,7 +1,7 @@
 """Server time of the console's building day view (SPEC §13: well under 100 ms).
 
     .venv/bin/python bench/console_day.py                       # embedded SQLite
-    .venv/bin/python bench/console_day.py --database-url postgresql://postgres@127.0.0.1:5432/x
+    .venv/bin/python bench/console_day.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/console_day.py --tariff              # linked to a series, with a tariff
 
 Builds the app in process on a fresh database (a PostgreSQL URL names a database this script
@@ -179,7 +179,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database-url", help="PostgreSQL server URL (a scratch database is made)")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database to connect to as admin (e.g. .../postgres); "
+        "a scratch database is made beside it and dropped",
+    )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument(
         "--tariff", action="store_true", help="an index-linked contract with a tariff"

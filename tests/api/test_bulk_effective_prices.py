@@ -172,6 +172,11 @@ async def test_bad_parameters_are_422(tenant: Tenant) -> None:
     assert_problem(
         await tenant.get("effective-prices", params={"day": DAY, "interval": 45}), 422, "interval"
     )
+    none = await tenant.get("effective-prices", params={"day": DAY, "limit": 0})
+    assert_problem(none, 422, "limit")
+    garbage = await tenant.get("effective-prices", params={"day": DAY, "cursor": "garbage"})
+    assert_problem(garbage, 422, "cursor")
+    assert_problem(await tenant.get("effective-prices", params={"day": "2025-02-30"}), 422, "day")
 
 
 async def test_only_the_callers_buildings_and_no_line_without_one(

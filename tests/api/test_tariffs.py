@@ -215,6 +215,17 @@ async def test_a_taken_name_is_409_on_create_and_on_replace(
         ({"colour": "red"}, ["colour"]),
         ({"components": [{"name": "g", "kind": "grid", "price": "0.1"}]}, ["components[0].price"]),
         ({"components": [{"name": "g", "kind": "grid", "price": 1e9}]}, ["components[0].price"]),
+        # Names of 101 characters; validity dates outside the years 1900 to 2199.
+        ({"name": "n" * 101}, ["name"]),
+        (
+            {"components": [{"name": "g" * 101, "kind": "grid", "price": 0.1}]},
+            ["components[0].name"],
+        ),
+        (
+            {"components": [{"name": "g", "kind": "grid", "price": 0.1,
+                             "valid_from": "1899-12-31", "valid_to": "2200-01-01"}]},
+            ["components[0].valid_from", "components[0].valid_to"],
+        ),
     ],
 )  # fmt: skip
 async def test_a_tariff_that_breaks_a_rule_is_422_and_writes_nothing(

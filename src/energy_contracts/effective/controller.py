@@ -143,11 +143,8 @@ class BuildingPrices(Controller):
             )
             begin, finish = service.requested_range(since, until, local, subject.timezone)
             rows = await subject.prices(connection, begin, finish)
-        return await service.computed(
-            lambda: service.effective_answer(
-                subject, rows, start=begin, end=finish, interval=interval
-            ),
-            size=service.rows_in(rows) + service.slots_in(begin, finish, interval),
+        return await service.computed_answer(
+            subject, rows, start=begin, end=finish, interval=interval
         )
 
     @get(

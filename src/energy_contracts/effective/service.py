@@ -402,6 +402,18 @@ async def effective_prices(
     interval: int | None,
 ) -> EffectivePrices:
     rows = await subject.prices(connection, start, end)
+    return await computed_answer(subject, rows, start=start, end=end, interval=interval)
+
+
+async def computed_answer(
+    subject: Pricing,
+    rows: dict[uuid.UUID, list[PriceRow]],
+    *,
+    start: datetime,
+    end: datetime,
+    interval: int | None,
+) -> EffectivePrices:
+    """``effective_answer``, off the event loop when it is heavy (``computed``)."""
     return await computed(
         lambda: effective_answer(subject, rows, start=start, end=end, interval=interval),
         size=rows_in(rows) + slots_in(start, end, interval),

@@ -16,7 +16,6 @@ that guard the arithmetic decide what the API accepts. Decisions where the SPEC 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -29,7 +28,7 @@ from energy_contracts import pricing
 from energy_contracts.api.explain import field_path
 from energy_contracts.api.instants import EARLIEST, LATEST
 from energy_contracts.api.paging import BY_ID, Page, page_of
-from energy_contracts.api.preconditions import check_if_match, etag
+from energy_contracts.api.preconditions import check_if_match
 from energy_contracts.api.validation import valid_timezone
 from energy_contracts.codes import currency_code
 from energy_contracts.contracts import repository as contracts
@@ -49,15 +48,6 @@ from energy_contracts.tariffs.schemas import (
     TariffWindowOut,
 )
 from energy_contracts.tariffs.terms import decode_components, encode_components, pricing_tariff
-
-
-@dataclass(frozen=True, slots=True)
-class TariffView:
-    tariff: Tariff
-
-    @property
-    def etag(self) -> str:
-        return etag(self.tariff.version)
 
 
 def tariff_out(tariff: Tariff) -> TariffOut:

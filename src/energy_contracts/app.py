@@ -48,7 +48,7 @@ from energy_contracts.buildings.controller import BuildingController
 from energy_contracts.console.controller import console_routes, template_config
 from energy_contracts.contracts.controller import ContractController, list_organisation_contracts
 from energy_contracts.db.engine import Database
-from energy_contracts.db.session import provide_connection, provide_database, provide_session
+from energy_contracts.db.session import database_provider, provide_connection, provide_session
 from energy_contracts.effective.controller import (
     BuildingPrices,
     UserPrices,
@@ -173,7 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "session": Provide(provide_session),
             "connection": Provide(provide_connection),
-            "database": Provide(provide_database, sync_to_thread=False),
+            "database": Provide(database_provider(database), sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
             "series_index": Provide(provide_series_index, sync_to_thread=False),
             "tariff_catalogue": Provide(provide_tariff_catalogue, sync_to_thread=False),

@@ -182,11 +182,29 @@ def tile_utc(
     pieces: list[Segment[T]] = []
     covered_until = start
     last: Segment[T] | None = None  # pieces[-1], if any
-    for index in range(first, len(curve)):
-        segment = curve[index]
+    for segment in islice(curve, first, None):
         segment_start, segment_end = segment.start, segment.end
         if not segment_start < end:
             break
+        if (
+            segment_start == covered_until
+            and segment_end <= end
+            and segment_start.tzinfo is UTC
+            and segment_end.tzinfo is UTC
+        ):  # where the last piece ends and wholly inside, as most of a day's segments are
+            price, origin = segment.price, segment.origin
+            if (
+                last is not None
+                and last.price == price
+                and (last.origin is origin or last.origin == origin)
+            ):
+                last = Segment(last.start, segment_end, price, last.origin)
+                pieces[-1] = last
+            else:
+                last = segment
+                pieces.append(segment)
+            covered_until = segment_end
+            continue
         if segment_start.tzinfo is not UTC:
             segment_start = segment_start.astimezone(UTC)
         if segment_end.tzinfo is not UTC:

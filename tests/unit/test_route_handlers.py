@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
+import energy_contracts
 from energy_contracts.api.handlers import ApiRouteHandler, delete, get, post, put
 
 
@@ -99,3 +102,21 @@ def test_each_decorator_answers_its_method_with_litestars_default_status(
     with TestClient(Litestar([handle])) as client:
         assert client.request(method, "/thing").status_code == status
         assert client.request("PATCH", "/thing").status_code == 405
+
+
+API_CONTROLLERS = ("orgs", "users", "buildings", "contracts", "series", "tariffs", "effective")
+LITESTARS_DECORATORS = {"get", "post", "put", "patch", "delete", "route"}
+
+
+@pytest.mark.parametrize("domain", API_CONTROLLERS)
+def test_api_controllers_take_their_route_decorators_from_api_handlers(domain: str) -> None:
+    """Litestar's own decorators would still guard a route, but copy its handler for every
+    guard on every request: the API's take ``api.handlers``' instead."""
+    source = Path(energy_contracts.__file__).parent / domain / "controller.py"
+    imported = {
+        alias.name
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module in ("litestar", "litestar.handlers")
+        for alias in node.names
+    }
+    assert not imported & LITESTARS_DECORATORS

@@ -48,7 +48,7 @@ from energy_contracts.buildings.controller import BuildingController
 from energy_contracts.console.controller import console_routes, template_config
 from energy_contracts.contracts.controller import ContractController, list_organisation_contracts
 from energy_contracts.db.engine import Database
-from energy_contracts.db.session import provide_connection, provide_database, provide_session
+from energy_contracts.db.session import database_provider, provide_connection, provide_session
 from energy_contracts.effective.controller import (
     BuildingPrices,
     UserPrices,
@@ -112,8 +112,9 @@ async def api_guards(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """The API's guards, in their order: the scope (403), unknown or NUL-holding query
-    parameters (422), the caller's own organisation (404). One guard rather than three:
-    Litestar copies the route handler for every guard it runs (measured in bench/)."""
+    parameters (422), the caller's own organisation (404). One guard rather than three, so
+    that their order is written here; ``api.handlers`` hands it the route handler itself
+    (Litestar would copy the handler for every guard, on every request)."""
     await require_scope(connection, handler)
     await reject_unknown_query_parameters(connection, handler)
     await own_organisation(connection, handler)
@@ -173,7 +174,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "session": Provide(provide_session),
             "connection": Provide(provide_connection),
-            "database": Provide(provide_database, sync_to_thread=False),
+            "database": Provide(database_provider(database), sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
             "series_index": Provide(provide_series_index, sync_to_thread=False),
             "tariff_catalogue": Provide(provide_tariff_catalogue, sync_to_thread=False),

@@ -38,12 +38,17 @@ async def reject_unknown_query_parameters(
     declared = declared_parameters(connection.app).query.get(id(connection.route_handler))
     if declared is None:
         return
-    unknown = dict.fromkeys(name for name in connection.query_params if name not in declared)
+    # One pass over the parameters (each ``query_params`` is a new MultiDict): the names in
+    # the order sent, each once; a NUL matters only where every name is known.
+    unknown: dict[str, None] = {}
+    holding_nul: dict[str, None] = {}
+    for name, value in connection.query_params.multi_items():
+        if name not in declared:
+            unknown[name] = None
+        elif "\x00" in value:
+            holding_nul[name] = None
     if unknown:
         raise Unprocessable(errors=[FieldError(name, UNKNOWN) for name in unknown])
-    holding_nul = dict.fromkeys(
-        name for name, value in connection.query_params.multi_items() if "\x00" in value
-    )
     if holding_nul:
         raise Unprocessable(errors=[FieldError(name, NUL) for name in holding_nul])
 

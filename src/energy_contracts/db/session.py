@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import State
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -42,9 +41,15 @@ def before_commit(scope: Scope, hook: BeforeCommit) -> None:
     scope["state"].setdefault(_BEFORE_COMMIT, []).append(hook)
 
 
-def provide_database(state: State) -> Database:
-    database: Database = state.database
-    return database
+def database_provider(database: Database) -> Callable[[], Database]:
+    """The ``database`` dependency: the app's one ``Database``. It takes no parameters, so
+    that Litestar has none to parse and validate on every request (it does, for a provider
+    that takes the app's ``state``)."""
+
+    def provide_database() -> Database:
+        return database
+
+    return provide_database
 
 
 async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from energy_contracts import pricing
 from energy_contracts.api.documentation import LINK, examples
 from energy_contracts.api.explain import field_path
+from energy_contracts.api.handlers import get, post
 from energy_contracts.api.instants import (
     LOCAL_DAY_SCHEMA,
     Day,

@@ -16,6 +16,7 @@ user-level contract's (one building pays one).
 
 from __future__ import annotations
 
+import operator
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -308,29 +309,30 @@ def pricing_errors_as_422() -> Iterator[None]:
 
 
 def intervals(segments: Sequence[Segment[Priced]]) -> list[EffectiveInterval]:
-    levels = pricing.levels([segment.price for segment in segments])
+    levels = pricing.levels(list(map(_PRICE_OF, segments)))
     answer: list[EffectiveInterval] = []
     append = answer.append  # a year at 15 minutes is 35,136 of these
+    # A contract without a tariff gives all its stretches one origin object: its fields are
+    # read once per run of it, not once per interval.
+    last: object = _UNSEEN
+    breakdown: PriceBreakdown | None = None
+    contract_id, source, includes = _NO_ORIGIN
     for segment, level in zip(segments, levels, strict=True):
         priced = segment.origin
-        origin = None if priced is None else priced.origin
-        if priced is None or origin is None:
-            append(
-                EffectiveInterval(
-                    segment.start, segment.end, segment.price, None, None, None, None, level
-                )
-            )
-            continue
-        breakdown = priced.breakdown
+        if priced is not last:
+            last = priced
+            contract_id, source, includes = origin_fields(priced)
+            parts = None if priced is None or contract_id is None else priced.breakdown
+            breakdown = None if parts is None else PriceBreakdown(*parts)
         append(
             EffectiveInterval(
                 segment.start,
                 segment.end,
                 segment.price,
-                None if breakdown is None else PriceBreakdown(*breakdown),
-                origin.contract_id,
-                origin.source,
-                origin.includes_external_components,
+                breakdown,
+                contract_id,
+                source,
+                includes,
                 level,
             )
         )
@@ -367,6 +369,8 @@ def basis_of(kinds: set[bool | None]) -> PriceBasis | None:
 
 
 _NO_ORIGIN: tuple[None, None, None] = (None, None, None)
+_PRICE_OF = operator.attrgetter("price")
+_UNSEEN = object()
 
 
 # Work on more rows or items than this leaves the event loop for a worker thread (see

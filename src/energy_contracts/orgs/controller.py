@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from energy_contracts.api.handlers import get
 from energy_contracts.api.openapi import problems
 from energy_contracts.orgs import service
 from energy_contracts.orgs.schemas import OrganisationOut

@@ -26,7 +26,6 @@ from energy_contracts.pricing.model import (
     CostResult,
     Segment,
     T,
-    new_cost_piece,
 )
 
 
@@ -108,7 +107,7 @@ def cost(curve: Sequence[Segment[T]], consumption: Sequence[Consumption]) -> Cos
         if piece_kwh is None:
             piece_kwh = kwh_of[units] = decimal_from_units(units, kwh_places)
         breakdown.append(
-            new_cost_piece(piece.start, piece.end, piece_kwh, price, piece_cost, piece.origin)
+            CostPiece(piece.start, piece.end, piece_kwh, price, piece_cost, piece.origin)
         )
     return CostResult(
         total_cost=decimal_from_units(total_cost_units, COST_DECIMAL_PLACES),

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from energy_contracts.pricing._arguments import positive_minutes, utc_instant, utc_range
 from energy_contracts.pricing.errors import PricingInputError
 from energy_contracts.pricing.local_time import add_calendar_months
-from energy_contracts.pricing.model import ContractType, PriceEntry, Segment, T, new_segment
+from energy_contracts.pricing.model import ContractType, PriceEntry, Segment, T
 
 
 def build_curve(
@@ -90,7 +90,7 @@ def build_curve_from_pairs(
     else:
         ends = list(map(min, own_ends, islice(timestamps, 1, None)))
         ends.append(own_ends[-1])
-    make: Callable[[datetime, datetime, Decimal, T], Segment[T]] = new_segment
+    make: Callable[[datetime, datetime, Decimal, T], Segment[T]] = Segment
     return list(map(make, timestamps, ends, prices, repeat(origin)))
 
 
@@ -165,7 +165,7 @@ def tile_utc(
     """``tile`` of a checked UTC range, given ``first``, the index of the first segment of
     ``curve`` that ends after ``start`` (callers tiling many ranges find it faster)."""
     if first == len(curve) or not curve[first].start < end:  # wholly unknown
-        return [new_segment(start, end, None, None)]
+        return [Segment(start, end, None, None)]
     segment = curve[first]
     segment_start, segment_end = segment.start, segment.end
     if (
@@ -178,15 +178,33 @@ def tile_utc(
             return [segment]
         piece_start = segment_start if segment_start == start else start
         piece_end = segment_end if segment_end == end else end
-        return [new_segment(piece_start, piece_end, segment.price, segment.origin)]
+        return [Segment(piece_start, piece_end, segment.price, segment.origin)]
     pieces: list[Segment[T]] = []
     covered_until = start
     last: Segment[T] | None = None  # pieces[-1], if any
-    for index in range(first, len(curve)):
-        segment = curve[index]
+    for segment in islice(curve, first, None):
         segment_start, segment_end = segment.start, segment.end
         if not segment_start < end:
             break
+        if (
+            segment_start == covered_until
+            and segment_end <= end
+            and segment_start.tzinfo is UTC
+            and segment_end.tzinfo is UTC
+        ):  # where the last piece ends and wholly inside, as most of a day's segments are
+            price, origin = segment.price, segment.origin
+            if (
+                last is not None
+                and last.price == price
+                and (last.origin is origin or last.origin == origin)
+            ):
+                last = Segment(last.start, segment_end, price, last.origin)
+                pieces[-1] = last
+            else:
+                last = segment
+                pieces.append(segment)
+            covered_until = segment_end
+            continue
         if segment_start.tzinfo is not UTC:
             segment_start = segment_start.astimezone(UTC)
         if segment_end.tzinfo is not UTC:
@@ -196,7 +214,7 @@ def tile_utc(
         piece_start = segment_start if segment_start >= start else start
         piece_end = segment_end if segment_end <= end else end
         if piece_start > covered_until:
-            last = _append_merged(pieces, last, new_segment(covered_until, piece_start, None, None))
+            last = _append_merged(pieces, last, Segment(covered_until, piece_start, None, None))
         price, origin = segment.price, segment.origin
         if (
             last is not None
@@ -204,22 +222,22 @@ def tile_utc(
             and last.price == price
             and (last.origin is origin or last.origin == origin)
         ):
-            last = new_segment(last.start, piece_end, last.price, last.origin)
+            last = Segment(last.start, piece_end, last.price, last.origin)
             pieces[-1] = last
         else:
             if piece_start is segment.start and piece_end is segment.end:
                 last = segment  # wholly inside and already in UTC: the segment itself
             else:
-                last = new_segment(piece_start, piece_end, price, origin)
+                last = Segment(piece_start, piece_end, price, origin)
             pieces.append(last)
         covered_until = piece_end
     if covered_until < end:
-        _append_merged(pieces, last, new_segment(covered_until, end, None, None))
+        _append_merged(pieces, last, Segment(covered_until, end, None, None))
     return pieces
 
 
 def _clipped(segment: Segment[T], start: datetime, end: datetime) -> Segment[T]:
-    return new_segment(start, end, segment.price, segment.origin)
+    return Segment(start, end, segment.price, segment.origin)
 
 
 def _append_merged(
@@ -233,7 +251,7 @@ def _append_merged(
         and last.price == piece.price
         and (last.origin is piece.origin or last.origin == piece.origin)
     ):
-        last = new_segment(last.start, piece.end, last.price, last.origin)
+        last = Segment(last.start, piece.end, last.price, last.origin)
         pieces[-1] = last
         return last
     pieces.append(piece)

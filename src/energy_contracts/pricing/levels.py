@@ -46,24 +46,25 @@ def levels(prices: Sequence[Decimal | None]) -> list[Level | None]:
     if not known:
         return [None for _ in prices]
 
-    ordered = sorted(known)
-    ranked = _ranked_by_spread(known, ordered)
-    if ranked is None:
-        ranked = _ranked_in_integers(known)
+    # The known prices' indexes in price order, so that each level is a run of them.
+    order = sorted(range(len(known)), key=known.__getitem__)
+    ordered = list(map(known.__getitem__, order))
+    level_ends = _level_ends_by_spread(ordered)
+    ranked = _ranked_in_integers(known) if level_ends is None else _scattered(order, level_ends)
     if len(known) == len(prices):
         return list(ranked)
     known_levels = iter(ranked)
     return [None if price is None else next(known_levels) for price in prices]
 
 
-def _ranked_by_spread(known: list[Decimal], ordered: list[Decimal]) -> list[Level] | None:
-    """The levels when ``scale`` is the spread and the spread alone says so (``None`` if not).
+def _level_ends_by_spread(ordered: list[Decimal]) -> tuple[int, int, int, int] | None:
+    """Where each level ends in ``ordered`` (the known prices, sorted) when ``scale`` is the
+    spread and the spread alone says so (``None`` if not).
 
     That is the common case (a day whose prices vary by more than a fifth of the largest
     magnitude: ``5 × spread ≥ max |p| ≥ mean |p|``), and then each threshold ``med + a × scale
-    / 10`` is itself an exact decimal: the prices are compared with it as they are, and the
-    four thresholds become the last price of each level in ``ordered``, so that ranking a
-    price is one bisection over four prices.
+    / 10`` is itself an exact decimal: the prices are compared with it as they are, by
+    bisection of ``ordered``.
     """
     low, high = ordered[0], ordered[-1]
     spread = EXACT.subtract(high, low)
@@ -81,15 +82,24 @@ def _ranked_by_spread(known: list[Decimal], ordered: list[Decimal]) -> list[Leve
     def threshold(tenths: int) -> Decimal:  # med + tenths / 10 × spread
         return EXACT.multiply(EXACT.add(five_medians, EXACT.multiply(tenths, spread)), _TENTH)
 
-    level_ends = (
+    return (
         bisect_right(ordered, threshold(-3)),  # VERY_CHEAP: r ≤ -0.3
         bisect_right(ordered, threshold(-1)),  # CHEAP: r ≤ -0.1
         bisect_left(ordered, threshold(1)),  # NORMAL: r < 0.1
         bisect_left(ordered, threshold(3)),  # EXPENSIVE: r < 0.3
     )
-    # A price's level is the number of levels whose dearest price is below it.
-    dearest = [ordered[end - 1] if end else _BELOW_ALL for end in level_ends]
-    return list(map(_BY_RANK.__getitem__, map(bisect_left, repeat(dearest), known)))
+
+
+def _scattered(order: list[int], level_ends: tuple[int, int, int, int]) -> list[Level]:
+    """The level of each price, in its own place, from the ends of the levels' runs in price
+    order (``order[i]`` is the index of the i-th cheapest)."""
+    ranked: list[Level] = [Level.NORMAL] * len(order)
+    begin = 0
+    for level, end in zip(_BY_RANK, (*level_ends, len(order)), strict=True):
+        for index in order[begin:end]:
+            ranked[index] = level
+        begin = end
+    return ranked
 
 
 def _ranked_in_integers(known: list[Decimal]) -> list[Level]:
@@ -126,4 +136,3 @@ def _ranked_in_integers(known: list[Decimal]) -> list[Level]:
 
 _BY_RANK = (Level.VERY_CHEAP, Level.CHEAP, Level.NORMAL, Level.EXPENSIVE, Level.VERY_EXPENSIVE)
 _TENTH = Decimal("0.1")
-_BELOW_ALL = Decimal("-Infinity")

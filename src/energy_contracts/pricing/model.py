@@ -12,6 +12,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+import msgspec
+
 T = TypeVar("T")
 """The caller's opaque origin of a price (for the API: contract id, source, components flag)."""
 
@@ -30,8 +32,15 @@ class PriceEntry:
     price: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Segment(Generic[T]):
+# Segments and cost pieces are made by the tens of thousands (a year of quarter hours is
+# 35,136), so they are msgspec Structs: made in C, about six times faster than a frozen
+# dataclass. Neither refers back to anything that could refer to it (instants, decimals and
+# the caller's origin, which holds no segment), so they take no part in reference cycles
+# and need not be tracked by the garbage collector (``gc=False``), which also spares the
+# collections that tens of thousands of tracked objects would set off.
+
+
+class Segment(msgspec.Struct, Generic[T], frozen=True, gc=False):
     """A stretch ``[start, end)`` of one price from one origin.
 
     An unknown stretch has ``price=None`` and ``origin=None``: the price there is not zero, it is
@@ -72,8 +81,7 @@ class Consumption:
     kwh: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class CostPiece(Generic[T]):
+class CostPiece(msgspec.Struct, Generic[T], frozen=True, gc=False):
     """The part of one consumption that falls in one priced (or unknown) stretch.
 
     ``price`` and ``cost`` are ``None`` where the price is unknown: that energy is uncovered, it
@@ -100,53 +108,3 @@ class CostResult(Generic[T]):
     covered_kwh: Decimal
     uncovered_kwh: Decimal
     breakdown: list[CostPiece[T]]
-
-
-# A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; setting
-# the slots directly makes the same object in half the time, which counts where a year of
-# quarter hours becomes 35,136 segments or cost pieces. Only for the classes above, whose
-# ``__init__`` does nothing else.
-_SET_START = Segment.__dict__["start"].__set__
-_SET_END = Segment.__dict__["end"].__set__
-_SET_PRICE = Segment.__dict__["price"].__set__
-_SET_ORIGIN = Segment.__dict__["origin"].__set__
-_new = object.__new__
-
-
-def new_segment(
-    start: datetime, end: datetime, price: Decimal | None, origin: T | None
-) -> Segment[T]:
-    """``Segment(start, end, price, origin)``, made faster (see above)."""
-    segment: Segment[T] = _new(Segment)
-    _SET_START(segment, start)
-    _SET_END(segment, end)
-    _SET_PRICE(segment, price)
-    _SET_ORIGIN(segment, origin)
-    return segment
-
-
-_SET_PIECE_START = CostPiece.__dict__["start"].__set__
-_SET_PIECE_END = CostPiece.__dict__["end"].__set__
-_SET_PIECE_KWH = CostPiece.__dict__["kwh"].__set__
-_SET_PIECE_PRICE = CostPiece.__dict__["price"].__set__
-_SET_PIECE_COST = CostPiece.__dict__["cost"].__set__
-_SET_PIECE_ORIGIN = CostPiece.__dict__["origin"].__set__
-
-
-def new_cost_piece(
-    start: datetime,
-    end: datetime,
-    kwh: Decimal,
-    price: Decimal | None,
-    cost: Decimal | None,
-    origin: T | None,
-) -> CostPiece[T]:
-    """``CostPiece(start, end, kwh, price, cost, origin)``, made faster (see ``new_segment``)."""
-    piece: CostPiece[T] = _new(CostPiece)
-    _SET_PIECE_START(piece, start)
-    _SET_PIECE_END(piece, end)
-    _SET_PIECE_KWH(piece, kwh)
-    _SET_PIECE_PRICE(piece, price)
-    _SET_PIECE_COST(piece, cost)
-    _SET_PIECE_ORIGIN(piece, origin)
-    return piece

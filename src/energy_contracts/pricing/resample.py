@@ -23,7 +23,7 @@ from energy_contracts.pricing._exact import common_units, microseconds, time_wei
 from energy_contracts.pricing._profile import TiledProfile, offsets_us
 from energy_contracts.pricing.curve import tile
 from energy_contracts.pricing.local_time import local_grid
-from energy_contracts.pricing.model import Segment, T, new_segment
+from energy_contracts.pricing.model import Segment, T
 
 
 def resample(
@@ -107,16 +107,16 @@ class GridSlots(Generic[T]):
         start, end = self.boundaries[index], self.boundaries[index + 1]
         if first == self.lasts[index]:
             piece = self.pieces[first]
-            return new_segment(start, end, piece.price, piece.origin)
+            return Segment(start, end, piece.price, piece.origin)
         if not self.is_known(index):
-            return new_segment(start, end, None, None)
+            return Segment(start, end, None, None)
         mean = self.uniform_price(index)
         if mean is None:
             duration_us = self.duration_us(index)
             mean = time_weighted_mean(
                 self._integral(index), duration_us, self.profile.denominator, None
             )
-        return new_segment(start, end, mean, self._dominant_origin(index))
+        return Segment(start, end, mean, self._dominant_origin(index))
 
     def _integral(self, index: int) -> int:
         profile, bounds = self.profile, self.slot_bounds_us

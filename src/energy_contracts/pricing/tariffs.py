@@ -41,7 +41,7 @@ from energy_contracts.pricing._exact import (
 )
 from energy_contracts.pricing.errors import PricingInputError
 from energy_contracts.pricing.local_time import local_day_bounds, utc_offset_runs
-from energy_contracts.pricing.model import Consumption, Segment, new_segment
+from energy_contracts.pricing.model import Consumption, Segment
 
 MINUTES_PER_DAY = 24 * 60
 WINDOW_GRID_MINUTES = 15
@@ -322,10 +322,10 @@ def _append(
 ) -> None:
     if stretches and stretches[-1].end == start and stretches[-1].origin == surcharge:
         last = stretches[-1]
-        stretches[-1] = new_segment(last.start, end, last.price, last.origin)
+        stretches[-1] = Segment(last.start, end, last.price, last.origin)
         return
     net = None if surcharge is None else surcharge.net
-    stretches.append(new_segment(start, end, net, surcharge))
+    stretches.append(Segment(start, end, net, surcharge))
 
 
 def _component_problems(

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from energy_contracts.pricing._exact import EXACT, canonical_all, time_weighted_mean
 from energy_contracts.pricing._profile import TiledProfile
 from energy_contracts.pricing.curve import tile
-from energy_contracts.pricing.model import Segment, T, new_segment
+from energy_contracts.pricing.model import Segment, T
 from energy_contracts.pricing.resample import GridSlots, grid_boundaries
 from energy_contracts.pricing.tariffs import Surcharge, Tariff
 
@@ -115,12 +115,12 @@ def with_tariff(
     )
     itemised = zip(origins, map(tuple.__new__, repeat(Breakdown), breakdowns), strict=True)
     make: Callable[[datetime, datetime, Decimal, Itemised[T]], Segment[Itemised[T]]]
-    make = new_segment
+    make = Segment
     return list(map(make, starts, ends, totals, map(tuple.__new__, repeat(Itemised), itemised)))
 
 
 def _in_utc(segment: Segment[T]) -> Segment[T]:
-    return new_segment(
+    return Segment(
         segment.start.astimezone(UTC), segment.end.astimezone(UTC), segment.price, segment.origin
     )
 
@@ -141,7 +141,7 @@ def without_tariff(curve: Sequence[Segment[T]]) -> list[Segment[Itemised[T]]]:
     """``curve`` with ``Itemised`` origins that carry no breakdown: so that a contract without
     a tariff can be overridden by (or override) one with a tariff."""
     return [
-        new_segment(segment.start, segment.end, segment.price, Itemised(segment.origin, None))
+        Segment(segment.start, segment.end, segment.price, Itemised(segment.origin, None))
         for segment in curve
     ]
 
@@ -167,7 +167,7 @@ def resample_itemised(
     plain = GridSlots(
         boundaries,
         [
-            new_segment(piece.start, piece.end, piece.price, origin)
+            Segment(piece.start, piece.end, piece.price, origin)
             for piece, origin in zip(pieces, origins, strict=True)
         ],
     )
@@ -177,7 +177,7 @@ def resample_itemised(
         first = plain.firsts[index]
         if first == plain.lasts[index]:
             resampled.append(
-                new_segment(
+                Segment(
                     boundaries[index],
                     boundaries[index + 1],
                     pieces[first].price,
@@ -187,10 +187,10 @@ def resample_itemised(
             continue
         slot = plain.segment(index)
         if slot.price is None or slot.origin is None:
-            resampled.append(new_segment(slot.start, slot.end, None, None))
+            resampled.append(Segment(slot.start, slot.end, None, None))
             continue
         itemised = Itemised(slot.origin, parts.breakdown(index))
-        resampled.append(new_segment(slot.start, slot.end, slot.price, itemised))
+        resampled.append(Segment(slot.start, slot.end, slot.price, itemised))
     return resampled
 
 

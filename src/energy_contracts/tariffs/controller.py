@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from energy_contracts.api.documentation import ETAG, LINK, LOCATION, examples
+from energy_contracts.api.handlers import delete, get, post, put
 from energy_contracts.api.openapi import problems
 from energy_contracts.api.paging import IdCursor, page_response, page_size
 from energy_contracts.api.preconditions import IfMatch, etag

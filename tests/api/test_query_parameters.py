@@ -64,6 +64,27 @@ async def test_every_unknown_parameter_is_named_once(tenant: Tenant) -> None:
     assert [e["field"] for e in problem["errors"]] == ["b", "a"]
 
 
+async def test_unknown_parameters_and_nul_values_are_named_in_the_order_sent(
+    tenant: Tenant,
+) -> None:
+    # Enough names that any order but the one sent (a set's, say) would show.
+    names = ["kilo", "echo", "zulu", "alpha", "mike", "delta", "xray", "bravo"]
+    query = "&".join(f"{name}=1" for name in [*names, *reversed(names)])
+    problem = assert_problem(
+        await tenant.http.get(f"{tenant.base}/users?limit=1&{query}", headers=tenant.headers),
+        422,
+    )
+    assert [e["field"] for e in problem["errors"]] == names
+    sent = ["cursor", "limit"]
+    problem = assert_problem(
+        await tenant.http.get(
+            f"{tenant.base}/users?cursor=a%00&limit=1%00", headers=tenant.headers
+        ),
+        422,
+    )
+    assert [e["field"] for e in problem["errors"]] == sent
+
+
 async def test_unknown_parameters_are_refused_on_writes_too_and_nothing_is_written(
     tenant: Tenant,
 ) -> None:

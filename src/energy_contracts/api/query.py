@@ -39,10 +39,11 @@ async def reject_unknown_query_parameters(
     if declared is None:
         return
     # One pass over the parameters (each ``query_params`` is a new MultiDict): the names in
-    # the order sent, each once; a NUL matters only where every name is known.
+    # the order sent, each once; a NUL matters only where every name is known. ``items()``,
+    # not ``multi_items()``: Litestar's goes through a set of the names, in no set order.
     unknown: dict[str, None] = {}
     holding_nul: dict[str, None] = {}
-    for name, value in connection.query_params.multi_items():
+    for name, value in connection.query_params.items():
         if name not in declared:
             unknown[name] = None
         elif "\x00" in value:

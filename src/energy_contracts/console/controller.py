@@ -195,7 +195,7 @@ class ConsolePages(Controller):
             user_id,
             building_id,
             day=_local_day(day),
-            window_minutes=views.DEFAULT_WINDOW_MINUTES,
+            window_minutes=None,  # the CSV has no window: none is searched for
             now=datetime.now(UTC),
         )
         return _csv_download(

@@ -419,9 +419,10 @@ class DayView:
     timezone: ZoneInfo
     answer: EffectivePrices
     rows: list[TableRow]
-    window_minutes: int
+    window_minutes: int | None
+    """None: no window was asked for (the CSV has none)."""
     window: CheapestWindow | None
-    """None: no window of that length has known prices this day."""
+    """None: no window of that length has known prices this day, or none was asked for."""
     now: datetime
     priced_by: list[PricedBy]
     """The building's contract, then the user-level one (those that exist)."""
@@ -492,7 +493,7 @@ async def day_view(
     building_id: uuid.UUID,
     *,
     day: date | None,
-    window_minutes: int,
+    window_minutes: int | None,
     now: datetime,
 ) -> DayView:
     user = await users.get_user(session, viewer.org_id, user_id)
@@ -512,10 +513,11 @@ async def day_view(
         connection, subject, start=start, end=end, interval=None
     )
     window = None
-    with suppress(Unprocessable):  # no window of known prices: the page says so
-        window = await effective.cheapest_window(
-            connection, subject, start=start, end=end, minutes=window_minutes, contiguous=True
-        )
+    if window_minutes is not None:
+        with suppress(Unprocessable):  # no window of known prices: the page says so
+            window = await effective.cheapest_window(
+                connection, subject, start=start, end=end, minutes=window_minutes, contiguous=True
+            )
     priced_by = [await _priced_by(session, viewer, applicable) for applicable in subject.contracts]
     by_contract = {item.contract_id: item for item in priced_by}
     rows = [

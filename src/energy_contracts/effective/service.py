@@ -86,6 +86,11 @@ class ApplicableContract:
     timezone: ZoneInfo
 
     @property
+    def origin(self) -> Origin:
+        contract = self.contract
+        return Origin(contract.id, self.source, contract.includes_external)
+
+    @property
     def slot_minutes(self) -> int:
         if self.contract.contract_type == ContractType.SPOT_HOURLY:
             return self.contract.price_interval_minutes or DEFAULT_SLOT_MINUTES
@@ -159,7 +164,7 @@ class Pricing:
             contract = applicable.contract
             index = contract.index
             pairs = rows[contract.id] if index is None else index.apply(rows[contract.id])
-            origin = Origin(contract.id, applicable.source, contract.includes_external)
+            origin = applicable.origin
             kind = ContractType(contract.contract_type)
             minutes = contract.price_interval_minutes or DEFAULT_SLOT_MINUTES
             tariff = contract.tariff
@@ -181,6 +186,36 @@ class Pricing:
                 curve = pricing.with_tariff(energy, tariff_curve(tariff, start, end), tariff)
             effective = pricing.override(curve, effective) if effective else curve
         return effective
+
+    def tiled(
+        self,
+        rows: dict[uuid.UUID, list[PriceRow]],
+        start: datetime,
+        end: datetime,
+        interval: int | None,
+    ) -> list[Segment[Priced]]:
+        """``[start, end)`` of the effective curve of ``rows`` in maximal stretches, or in
+        slots of ``interval`` minutes."""
+        if (
+            interval is None
+            and len(self.contracts) == 1
+            and self.contracts[0].contract.tariff is None
+        ):
+            # One contract without a tariff, as most buildings have: its stretches straight
+            # from its rows (``pricing.tiled_curve_from_pairs``), the same as tiling its curve.
+            (applicable,) = self.contracts
+            contract = applicable.contract
+            index = contract.index
+            return pricing.tiled_curve_from_pairs(
+                rows[contract.id] if index is None else index.apply(rows[contract.id]),
+                ContractType(contract.contract_type),
+                interval_minutes=contract.price_interval_minutes or DEFAULT_SLOT_MINUTES,
+                tz=applicable.timezone,
+                origin=pricing.Itemised(applicable.origin, None),
+                start=start,
+                end=end,
+            )
+        return _tiled(self.curve_of(rows, start, end), start, end, interval, self.timezone)
 
     @property
     def tariff(self) -> pricing.Tariff | None:
@@ -439,9 +474,8 @@ def effective_answer(
 ) -> EffectivePrices:
     """The answer from ``rows`` as ``Pricing.prices`` read them: no I/O, so that the
     connection can go back to the pool before this work."""
-    curve = subject.curve_of(rows, start, end)
     with pricing_errors_as_422():
-        segments = _tiled(curve, start, end, interval, subject.timezone)
+        segments = subject.tiled(rows, start, end, interval)
     items = intervals(segments)
     kinds = {item.includes_external_components for item in items if item.price is not None}
     return EffectivePrices(

@@ -47,6 +47,7 @@ from energy_contracts.pricing.curve import (
     entry_end,
     override,
     tile,
+    tiled_curve_from_pairs,
 )
 from energy_contracts.pricing.errors import PricingInputError
 from energy_contracts.pricing.indexed import indexed_price
@@ -123,6 +124,7 @@ __all__ = [
     "tariff_curve",
     "tariff_problems",
     "tile",
+    "tiled_curve_from_pairs",
     "wall_clock_minute",
     "with_tariff",
     "without_tariff",

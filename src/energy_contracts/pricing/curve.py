@@ -7,7 +7,7 @@ and ``override`` return it. Between its segments the price is unknown.
 from __future__ import annotations
 
 import operator
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -58,12 +58,80 @@ def build_curve_from_pairs(
 ) -> list[Segment[T]]:
     """``build_curve`` of ``(timestamp, price)`` pairs, as a repository reads them: the same
     curve without a ``PriceEntry`` per row. Errors name the pairs ``entries[i]``."""
+    columns = _curve_columns(entries, contract_type, interval_minutes, tz)
+    if columns is None:
+        return []
+    timestamps, ends, prices, _ = columns
+    make: Callable[[datetime, datetime, Decimal, T], Segment[T]] = Segment
+    return list(map(make, timestamps, ends, prices, repeat(origin)))
+
+
+def tiled_curve_from_pairs(
+    entries: Sequence[tuple[datetime, Decimal]],
+    contract_type: ContractType,
+    *,
+    interval_minutes: int = 60,
+    tz: ZoneInfo,
+    origin: T,
+    start: datetime,
+    end: datetime,
+) -> list[Segment[T]]:
+    """``tile(build_curve_from_pairs(entries, …), start, end)``: one contract's prices as
+    the maximal stretches of ``[start, end)``, unknown ones included.
+
+    Where the entries that meet the range follow each other without a gap and no two
+    neighbours among them have the same price (a day of spot prices), nothing in between
+    merges or needs a piece of its own: the stretches are then made straight from the
+    columns, in whole-column passes, without the curve and the walk of ``tile``. Anything
+    else is tiled from the curve. The same result either way (a Hypothesis property holds
+    them to each other).
+    """
+    start, end = utc_range(start, end)
+    columns = _curve_columns(entries, contract_type, interval_minutes, tz)
+    if columns is None:
+        return [Segment(start, end, None, None)]
+    timestamps, ends, prices, back_to_back = columns
+    first = bisect_right(ends, start)  # the first entry that ends after ``start``
+    after = bisect_left(timestamps, end, lo=first)  # the first that starts from ``end`` on
+    if back_to_back and after - first > 1:
+        within = prices[first:after]
+        if not any(map(operator.eq, within, islice(within, 1, None))):
+            make: Callable[[datetime, datetime, Decimal, T], Segment[T]] = Segment
+            pieces = list(
+                map(make, timestamps[first:after], ends[first:after], within, repeat(origin))
+            )
+            head, tail = pieces[0], pieces[-1]
+            # As ``tile_utc``: the range's bound where it cuts a stretch, a gap of unknown
+            # price where the entries begin after ``start`` or end before ``end``.
+            if head.start < start:
+                pieces[0] = Segment(start, head.end, head.price, origin)
+            if tail.end > end:
+                pieces[-1] = Segment(tail.start, end, tail.price, origin)
+            elif tail.end < end:
+                pieces.append(Segment(tail.end, end, None, None))
+            if head.start > start:
+                pieces.insert(0, Segment(start, head.start, None, None))
+            return pieces
+    make_all: Callable[[datetime, datetime, Decimal, T], Segment[T]] = Segment
+    curve = list(map(make_all, timestamps, ends, prices, repeat(origin)))
+    return tile_utc(curve, start, end, first)
+
+
+def _curve_columns(
+    entries: Sequence[tuple[datetime, Decimal]],
+    contract_type: ContractType,
+    interval_minutes: int,
+    tz: ZoneInfo,
+) -> tuple[list[datetime], list[datetime], list[Decimal], bool] | None:
+    """The curve of ``entries`` as columns: each entry's instant (UTC, ascending), where it
+    stops holding, its price, and whether each entry holds until the next one (no gaps);
+    None for no entries. See ``build_curve``."""
     contract_type = ContractType(contract_type)
     spot = contract_type is ContractType.SPOT_HOURLY
     if spot:
         positive_minutes(interval_minutes, "interval_minutes")
     if not entries:
-        return []
+        return None
     # Whole-column passes for what a repository sends (ascending UTC instants, finite
     # prices); anything else takes the entry-by-entry path, which also words the errors.
     timestamps = list(map(_FIRST, entries))
@@ -86,12 +154,10 @@ def build_curve_from_pairs(
         own_ends = [entry_end(timestamp, contract_type, tz=tz) for timestamp in timestamps]
     # Each entry holds until its own end or the next entry, whichever comes first.
     if own_ends[:-1] == timestamps[1:]:
-        ends = own_ends  # back to back, as a day-ahead series is
-    else:
-        ends = list(map(min, own_ends, islice(timestamps, 1, None)))
-        ends.append(own_ends[-1])
-    make: Callable[[datetime, datetime, Decimal, T], Segment[T]] = Segment
-    return list(map(make, timestamps, ends, prices, repeat(origin)))
+        return timestamps, own_ends, prices, True  # back to back, as a day-ahead series is
+    ends = list(map(min, own_ends, islice(timestamps, 1, None)))
+    ends.append(own_ends[-1])
+    return timestamps, ends, prices, False
 
 
 def _checked_columns(

@@ -91,10 +91,26 @@ class ApplicableContract:
         return Origin(contract.id, self.source, contract.includes_external)
 
     @property
+    def kind(self) -> ContractType:
+        return ContractType(self.contract.contract_type)
+
+    @property
+    def interval_minutes(self) -> int:
+        """The grid of its prices (``price_interval_minutes``; a spot contract's default)."""
+        return self.contract.price_interval_minutes or DEFAULT_SLOT_MINUTES
+
+    def entries(self, rows: dict[uuid.UUID, list[PriceRow]]) -> list[PriceRow]:
+        """Its ``(instant, price)`` rows as ``Pricing.prices`` read them, its series' prices
+        through its index where it is index-linked."""
+        contract = self.contract
+        index = contract.index
+        return rows[contract.id] if index is None else index.apply(rows[contract.id])
+
+    @property
     def slot_minutes(self) -> int:
-        if self.contract.contract_type == ContractType.SPOT_HOURLY:
-            return self.contract.price_interval_minutes or DEFAULT_SLOT_MINUTES
-        return DEFAULT_SLOT_MINUTES
+        return (
+            self.interval_minutes if self.kind is ContractType.SPOT_HOURLY else DEFAULT_SLOT_MINUTES
+        )
 
 
 Priced = Itemised[Origin]
@@ -137,12 +153,6 @@ class Pricing:
     """The contracts' prices over ``prefetched_span``, if read along with the contracts."""
     prefetched_span: tuple[datetime, datetime] | None = None
 
-    async def curve(
-        self, connection: AsyncConnection, start: datetime, end: datetime
-    ) -> list[Segment[Priced]]:
-        """The effective curve over ``[start, end)`` (see ``prices`` and ``curve_of``)."""
-        return self.curve_of(await self.prices(connection, start, end), start, end)
-
     async def prices(
         self, connection: AsyncConnection, start: datetime, end: datetime
     ) -> dict[uuid.UUID, list[PriceRow]]:
@@ -161,13 +171,11 @@ class Pricing:
         names one, overridden in order (building over user)."""
         effective: list[Segment[Priced]] = []
         for applicable in reversed(self.contracts):  # user-level first, building on top
-            contract = applicable.contract
-            index = contract.index
-            pairs = rows[contract.id] if index is None else index.apply(rows[contract.id])
+            pairs = applicable.entries(rows)
             origin = applicable.origin
-            kind = ContractType(contract.contract_type)
-            minutes = contract.price_interval_minutes or DEFAULT_SLOT_MINUTES
-            tariff = contract.tariff
+            kind = applicable.kind
+            minutes = applicable.interval_minutes
+            tariff = applicable.contract.tariff
             curve: list[Segment[Priced]]
             if tariff is None:
                 # What ``pricing.without_tariff`` of the energy curve gives, built in one
@@ -204,18 +212,19 @@ class Pricing:
             # One contract without a tariff, as most buildings have: its stretches straight
             # from its rows (``pricing.tiled_curve_from_pairs``), the same as tiling its curve.
             (applicable,) = self.contracts
-            contract = applicable.contract
-            index = contract.index
             return pricing.tiled_curve_from_pairs(
-                rows[contract.id] if index is None else index.apply(rows[contract.id]),
-                ContractType(contract.contract_type),
-                interval_minutes=contract.price_interval_minutes or DEFAULT_SLOT_MINUTES,
+                applicable.entries(rows),
+                applicable.kind,
+                interval_minutes=applicable.interval_minutes,
                 tz=applicable.timezone,
                 origin=pricing.Itemised(applicable.origin, None),
                 start=start,
                 end=end,
             )
-        return _tiled(self.curve_of(rows, start, end), start, end, interval, self.timezone)
+        curve = self.curve_of(rows, start, end)
+        if interval:
+            return pricing.resample_itemised(curve, start, end, interval, self.timezone)
+        return pricing.tile(curve, start, end)
 
     @property
     def tariff(self) -> pricing.Tariff | None:
@@ -488,15 +497,6 @@ def effective_answer(
     )
 
 
-def _tiled(
-    curve: list[Segment[Priced]], start: datetime, end: datetime, interval: int | None, tz: ZoneInfo
-) -> list[Segment[Priced]]:
-    """``[start, end)`` in maximal stretches, or in slots of ``interval`` minutes."""
-    if interval:
-        return pricing.resample_itemised(curve, start, end, interval, tz)
-    return pricing.tile(curve, start, end)
-
-
 async def current_interval(
     connection: AsyncConnection, subject: Pricing, *, now: datetime, interval: int | None
 ) -> EffectiveInterval:
@@ -505,8 +505,8 @@ async def current_interval(
     today = now.astimezone(subject.timezone).date()
     start, _ = pricing.local_day_bounds(today, subject.timezone)
     _, end = pricing.local_day_bounds(today + timedelta(days=1), subject.timezone)
-    curve = await subject.curve(connection, start, end)
-    segments = _tiled(curve, start, end, interval, subject.timezone)
+    rows = await subject.prices(connection, start, end)
+    segments = subject.tiled(rows, start, end, interval)
     current = next(item for item in intervals(segments) if item.start <= now < item.end)
     if current.price is None:
         raise NoCurrentPrice()

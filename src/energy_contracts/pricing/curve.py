@@ -62,8 +62,7 @@ def build_curve_from_pairs(
     if columns is None:
         return []
     timestamps, ends, prices, _ = columns
-    make: Callable[[datetime, datetime, Decimal, T], Segment[T]] = Segment
-    return list(map(make, timestamps, ends, prices, repeat(origin)))
+    return _segments(timestamps, ends, prices, origin)
 
 
 def tiled_curve_from_pairs(
@@ -96,10 +95,7 @@ def tiled_curve_from_pairs(
     if back_to_back and after - first > 1:
         within = prices[first:after]
         if not any(map(operator.eq, within, islice(within, 1, None))):
-            make: Callable[[datetime, datetime, Decimal, T], Segment[T]] = Segment
-            pieces = list(
-                map(make, timestamps[first:after], ends[first:after], within, repeat(origin))
-            )
+            pieces = _segments(timestamps[first:after], ends[first:after], within, origin)
             head, tail = pieces[0], pieces[-1]
             # As ``tile_utc``: the range's bound where it cuts a stretch, a gap of unknown
             # price where the entries begin after ``start`` or end before ``end``.
@@ -112,9 +108,15 @@ def tiled_curve_from_pairs(
             if head.start > start:
                 pieces.insert(0, Segment(start, head.start, None, None))
             return pieces
-    make_all: Callable[[datetime, datetime, Decimal, T], Segment[T]] = Segment
-    curve = list(map(make_all, timestamps, ends, prices, repeat(origin)))
-    return tile_utc(curve, start, end, first)
+    return tile_utc(_segments(timestamps, ends, prices, origin), start, end, first)
+
+
+def _segments(
+    starts: list[datetime], ends: list[datetime], prices: list[Decimal], origin: T
+) -> list[Segment[T]]:
+    """A segment per column entry, all with ``origin``, in one C pass."""
+    make: Callable[[datetime, datetime, Decimal, T], Segment[T]] = Segment
+    return list(map(make, starts, ends, prices, repeat(origin)))
 
 
 def _curve_columns(

@@ -25,23 +25,9 @@ from energy_contracts.pricing import (
     tiled_curve_from_pairs,
 )
 
-ZONES = [
-    "Europe/Vienna",
-    "Europe/London",
-    "America/New_York",
-    "Asia/Kolkata",
-    "Australia/Lord_Howe",
-]
-# Shortly before a clock change of each zone in 2024, and an ordinary day.
-BASES = [
-    datetime(2024, 3, 30, 22, tzinfo=UTC),
-    datetime(2024, 10, 26, 21, tzinfo=UTC),
-    datetime(2024, 3, 10, 4, tzinfo=UTC),
-    datetime(2024, 11, 3, 3, tzinfo=UTC),
-    datetime(2024, 4, 6, 12, tzinfo=UTC),
-    datetime(2024, 10, 5, 12, 30, tzinfo=UTC),
-    datetime(2024, 2, 28, 23, tzinfo=UTC),  # a leap day ahead
-]
+# Zones and instants around their clock changes, leap days and years' ends.
+from tests.unit.pricing.test_pricing_against_fraction_core import BASES, ZONES
+
 Pairs = list[tuple[datetime, Decimal]]
 
 

@@ -231,8 +231,28 @@ class SeriesPriceRow:
     level: str | None
 
 
+class _LocalDayPage:
+    """A page of one local day: its neighbours (the page's links)."""
+
+    __slots__ = ()
+    day: date
+
+    @property
+    def previous_day(self) -> date:
+        return self.day - timedelta(days=1)
+
+    @property
+    def next_day(self) -> date:
+        return self.day + timedelta(days=1)
+
+
+def hours_of(start: datetime, end: datetime) -> str:
+    """A local day's length, e.g. ``23`` on the day clocks go forward, ``25`` going back."""
+    return f"{(end - start) / timedelta(hours=1):g}"
+
+
 @dataclass(frozen=True, slots=True)
-class SeriesPage:
+class SeriesPage(_LocalDayPage):
     summary: SeriesSummary
     contract_count: int
     """Contracts index-linked to the series."""
@@ -250,16 +270,7 @@ class SeriesPage:
 
     @property
     def hours(self) -> str:
-        """The day's length, e.g. ``25`` on the day clocks go back."""
-        return f"{(self.end - self.start) / timedelta(hours=1):g}"
-
-    @property
-    def previous_day(self) -> date:
-        return self.day - timedelta(days=1)
-
-    @property
-    def next_day(self) -> date:
-        return self.day + timedelta(days=1)
+        return hours_of(self.start, self.end)
 
     def chart_data(self) -> bytes:
         """What the day view's chart script draws, in the shape of an effective-prices
@@ -411,7 +422,7 @@ class TableRow:
 
 
 @dataclass(frozen=True, slots=True)
-class DayView:
+class DayView(_LocalDayPage):
     user: User
     building: Building
     day: date
@@ -449,17 +460,7 @@ class DayView:
 
     @property
     def hours(self) -> str:
-        """The day's length, e.g. ``23`` on the day clocks go forward."""
-        length = self.answer.to - self.answer.from_
-        return f"{length / timedelta(hours=1):g}"
-
-    @property
-    def previous_day(self) -> date:
-        return self.day - timedelta(days=1)
-
-    @property
-    def next_day(self) -> date:
-        return self.day + timedelta(days=1)
+        return hours_of(self.answer.from_, self.answer.to)
 
     def local(self, instant: datetime) -> str:
         return _local_time(instant, self.timezone)

@@ -34,6 +34,7 @@ from litestar.routes import HTTPRoute
 import bare_server
 import stack
 import workload
+from energy_contracts.app import create_app
 
 DAYS_AROUND = 3  # of prices stored on either side of the day read
 
@@ -133,7 +134,7 @@ def bare_of(product: Litestar, body: bytes, read: Read) -> Litestar:
 
 
 async def measure(read: Read, rounds: int, requests: int) -> None:
-    product = create_product()
+    product = create_app()  # settings from the environment this script set
     async with product.lifespan():
         status, body = await read(product)
         if status != 200:
@@ -169,12 +170,6 @@ async def measure(read: Read, rounds: int, requests: int) -> None:
 
 def _spread(values: list[float]) -> str:
     return f"[{min(values):.1f}…{max(values):.1f}]"
-
-
-def create_product() -> Litestar:
-    from energy_contracts.app import create_app
-
-    return create_app()
 
 
 def main() -> None:
